@@ -1,0 +1,3 @@
+from handout_pipeline.cli import main
+
+main()

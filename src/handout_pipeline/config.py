@@ -1,0 +1,175 @@
+"""The content root's one configuration file: handout.toml, or [tool.handout] in pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handout_pipeline.errors import HandoutError
+from handout_pipeline.languages import Language, get_language
+
+# The region facts a source may use as {placeholders}; all are phone numbers read digit by digit.
+KNOWN_FACTS = {
+    "emergency_number": "the emergency phone number, e.g. 911",
+    "nurse_line": "the nurse advice phone line, e.g. 811 (leave out where there is none)",
+}
+REQUIRED_FACTS = {"emergency_number"}
+PAGE_SIZES = {"letter", "a4", "legal"}
+_PHONE = re.compile(r"[0-9][0-9 -]{1,30}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: str
+    name: str
+    page_size: str
+    facts: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    max_grade: float = 8.0
+    target_grade: float = 6.0
+    max_sentence_words: int = 20
+    max_sentence_chars: int = 40
+    max_rare_share: float = 0.15
+    min_translated_share: float = 1.0
+    length_ratio_min: float = 0.3
+    length_ratio_max: float = 3.5
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path
+    path: Path | None
+    languages: tuple[Language, ...]
+    region: Region
+    words_per_minute: int = 140
+    check: CheckConfig = field(default_factory=CheckConfig)
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def translated_languages(self) -> tuple[Language, ...]:
+        """Every configured language but the source language (English)."""
+        return tuple(lang for lang in self.languages if lang.code != "en")
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate the configuration of a content root."""
+    root = Path(root)
+    if not root.is_dir():
+        raise HandoutError("content root does not exist or is not a folder", root,
+                           hint="run the command inside your handouts folder or pass --root DIR")
+    path = root / "handout.toml"
+    if path.is_file():
+        data, prefix = _read_toml(path), ""
+    elif (root / "pyproject.toml").is_file() and "handout" in _read_toml(root / "pyproject.toml").get("tool", {}):
+        path = root / "pyproject.toml"
+        data, prefix = _read_toml(path)["tool"]["handout"], "tool.handout."
+    else:
+        raise HandoutError("no handout.toml here", root,
+                           hint="create handout.toml (see README: Configuration) or pass --root DIR")
+    return _parse(root.resolve(), path, data, prefix)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise HandoutError("is not UTF-8 text", path, hint="save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_of(str(exc))
+        raise HandoutError(f"is not valid TOML ({exc})", path, line, "fix the syntax on that line") from None
+    except OSError as exc:
+        raise HandoutError(f"cannot be read ({exc.strerror})", path) from None
+
+
+def _line_of(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
+    return HandoutError(f"key '{key}' {problem}", path, hint=hint)
+
+
+def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
+    known_top = {"languages", "region", "regions", "audio", "check"}
+    for key in data:
+        if key not in known_top:
+            raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
+    languages = data.get("languages")
+    if not isinstance(languages, list) or not languages or not all(isinstance(x, str) for x in languages):
+        raise _fail(path, prefix + "languages", "must be a list of language codes",
+                    'e.g. languages = ["en", "fr", "zh_Hans"]')
+    langs = tuple(get_language(code, f"{path} (key '{prefix}languages')") for code in languages)
+    if len({lang.code for lang in langs}) != len(langs):
+        raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
+    region = _parse_region(path, data, prefix)
+    audio = data.get("audio", {})
+    wpm = audio.get("words_per_minute", 140) if isinstance(audio, dict) else None
+    if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
+        raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
+                    "140 suits most patients")
+    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix))
+
+
+def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:
+    code = data.get("region")
+    regions = data.get("regions", {})
+    if not isinstance(code, str) or not isinstance(regions, dict) or code not in regions:
+        raise _fail(path, prefix + "region", "must name a table under [regions]",
+                    'e.g. region = "CA" and a [regions.CA] table with emergency_number')
+    table = regions[code]
+    where = f"{prefix}regions.{code}"
+    if not isinstance(table, dict):
+        raise _fail(path, where, "must be a table", "see README: Configuration")
+    name = table.get("name", code)
+    page = table.get("page_size", "letter")
+    if not isinstance(page, str) or page.lower() not in PAGE_SIZES:
+        raise _fail(path, f"{where}.page_size", "is not a page size", f"use one of: {', '.join(sorted(PAGE_SIZES))}")
+    facts: dict[str, str] = {}
+    for key, value in table.items():
+        if key in ("name", "page_size"):
+            continue
+        if key not in KNOWN_FACTS:
+            raise _fail(path, f"{where}.{key}", "is not a known region fact",
+                        f"use one of: name, page_size, {', '.join(KNOWN_FACTS)}")
+        if not isinstance(value, str) or not _PHONE.match(value):
+            raise _fail(path, f"{where}.{key}", "must be a phone number written as a string of digits",
+                        f'e.g. {key} = "911"')
+        facts[key] = value
+    for key in REQUIRED_FACTS - facts.keys():
+        raise _fail(path, f"{where}.{key}", "is missing", f"add {key} = \"...\" ({KNOWN_FACTS[key]})")
+    return Region(code, str(name), page.lower(), facts)
+
+
+def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:
+    if not isinstance(table, dict):
+        raise _fail(path, prefix + "check", "must be a table", "see README: Configuration")
+    defaults = CheckConfig()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if not hasattr(defaults, key):
+            names = ", ".join(CheckConfig.__dataclass_fields__)
+            raise _fail(path, f"{prefix}check.{key}", "is not a known check setting", f"use one of: {names}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise _fail(path, f"{prefix}check.{key}", "must be a positive number", "see README: Configuration")
+        if key == "min_translated_share" and value > 1:
+            raise _fail(path, f"{prefix}check.{key}", "must be between 0 and 1", "1.0 means every message")
+        values[key] = type(getattr(defaults, key))(value)
+    return CheckConfig(**values)

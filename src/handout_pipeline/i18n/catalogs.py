@@ -1,0 +1,245 @@
+"""Templates and catalogs through Babel: build the POT, merge POs by stable ID, load and validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from handout_pipeline import __version__
+from handout_pipeline.errors import HandoutError
+from handout_pipeline.fsutil import write_atomic
+from handout_pipeline.i18n.units import Unit, units
+from handout_pipeline.languages import Language
+from handout_pipeline.model import Handout
+
+BRACE_FLAG = "python-brace-format"
+STALE_NOTE = "previous translation (the English changed; translate again): "
+_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.M)
+
+
+def pot_path(locales_dir: Path, handout_id: str) -> Path:
+    return locales_dir / f"{handout_id}.pot"
+
+
+def po_path(locales_dir: Path, language: Language, handout_id: str) -> Path:
+    return locales_dir / language.code / "LC_MESSAGES" / f"{handout_id}.po"
+
+
+def _now() -> dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return moment.replace(second=0, microsecond=0)
+
+
+def _message(unit: Unit, source_rel: str, string: str = "") -> Message:
+    flags = [BRACE_FLAG] if "{" in unit.msgid else []
+    return Message(unit.msgid, string, locations=[(source_rel, unit.line)] if unit.line else [(source_rel, 1)],
+                   flags=flags, auto_comments=list(unit.notes), context=unit.context)
+
+
+def build_template(handout: Handout, source_rel: str) -> Catalog:
+    """The POT of a handout: one message per unit, msgctxt = stable ID."""
+    catalog = Catalog(domain=handout.meta.id, project="handout-pipeline", version=__version__,
+                      copyright_holder=None, msgid_bugs_address=None, charset="utf-8",
+                      creation_date=_now(), header_comment=_header_comment(handout))
+    for unit in units(handout):
+        catalog[unit.msgid] = _message(unit, source_rel)
+    return catalog
+
+
+def _header_comment(handout: Handout) -> str:
+    return (f"# Translations of the patient handout '{handout.title_source}'.\n"
+            "# Messages marked SAFETY-CRITICAL are warning signs: translate every one completely.\n"
+            "# Keep every {field} in braces exactly as written: it is filled in with a phone number.\n#")
+
+
+def render(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, include_previous=True, sort_output=False)
+    return buffer.getvalue()
+
+
+def save_if_changed(catalog: Catalog, path: Path) -> bool:
+    """Write the catalog unless only its dates would change; True when the file was written."""
+    data = render(catalog)
+    if path.exists() and _DATE_LINE.sub(b"", path.read_bytes()) == _DATE_LINE.sub(b"", data):
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def new_catalog(template: Catalog, language: Language) -> Catalog:
+    catalog = Catalog(locale=language.code, domain=template.domain, project=template.project,
+                      version=template.version, charset="utf-8", creation_date=template.creation_date,
+                      revision_date=template.creation_date, fuzzy=False,
+                      header_comment=template.header_comment)
+    catalog.language_team = f"{language.name} <>"
+    return catalog
+
+
+def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog:
+    """Update a catalog from its template by stable ID (msgctxt), never losing a translation.
+
+    Same English: the translation stays. Changed English: the old msgid is kept as `#|`; an ordinary
+    message keeps its translation marked fuzzy; a safety-critical one is emptied (it must not ship)
+    and its old translation kept in a translator comment. Gone from the template: obsolete (`#~`).
+    """
+    catalog = new_catalog(template, language)
+    if old is not None:
+        catalog.revision_date = old.revision_date
+        catalog.last_translator = old.last_translator
+        catalog.language_team = old.language_team
+        catalog.obsolete.update(old.obsolete)
+    previous = {m.context: m for m in (old or []) if m.id and m.context}
+    previous.update({m.context: m for m in catalog.obsolete.values() if m.context and m.context not in previous})
+    seen: set[str] = set()
+    for tmpl in template:
+        if not tmpl.id:
+            continue
+        seen.add(tmpl.context)
+        prior = previous.get(tmpl.context)
+        message = Message(tmpl.id, "", locations=list(tmpl.locations), flags=set(tmpl.flags),
+                          auto_comments=list(tmpl.auto_comments), context=tmpl.context)
+        if prior is not None:
+            _carry_over(message, prior)
+            _drop_obsolete(catalog, prior)
+        catalog[tmpl.id] = message  # Babel keys it by (msgid, msgctxt)
+    if old is not None:
+        for message in old:
+            if message.id and message.context not in seen:
+                catalog.obsolete[(message.id, message.context)] = message
+    return catalog
+
+
+def _carry_over(message: Message, prior: Message) -> None:
+    message.user_comments = [c for c in prior.user_comments if not c.startswith(STALE_NOTE)]
+    translated = isinstance(prior.string, str) and prior.string != ""
+    if prior.id == message.id:
+        message.string = prior.string
+        message.previous_id = prior.previous_id
+        if prior.fuzzy:
+            message.flags.add("fuzzy")
+        message.user_comments = list(prior.user_comments)
+        return
+    message.previous_id = [prior.id] if isinstance(prior.id, str) else list(prior.id)
+    message.flags.add("fuzzy")
+    if not translated:
+        return
+    if _safety_critical(message):
+        message.string = ""
+        message.user_comments.append(STALE_NOTE + " ".join(str(prior.string).split()))
+    else:
+        message.string = prior.string
+
+
+def _drop_obsolete(catalog: Catalog, prior: Message) -> None:
+    for key, message in list(catalog.obsolete.items()):
+        if message is prior or (message.context == prior.context and message.id == prior.id):
+            del catalog.obsolete[key]
+
+
+def _safety_critical(message: Message) -> bool:
+    return bool(message.context) and message.context.startswith(("warning-sign/", "warning-intro/"))
+
+
+def load_catalog(path: Path, language: Language | None = None) -> Catalog:
+    """Read a PO/POT file, validating it first with GNU msgfmt where installed."""
+    if not path.is_file():
+        raise HandoutError("catalog not found", path, hint="run 'handout update' to create it")
+    raw = path.read_bytes()
+    _check_header(path, raw)
+    _msgfmt_check(path)
+    try:
+        catalog = read_po(io.BytesIO(raw), locale=language.code if language else None,
+                          domain=path.stem, abort_invalid=True, charset="utf-8")
+    except PoFileError as exc:
+        raise HandoutError(f"broken catalog: {exc}", path, _lineno(str(exc)),
+                           "fix the entry on that line (open the file in Poedit to see it)") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HandoutError(f"broken catalog: {exc}", path, hint="save it as UTF-8 from your PO editor") from None
+    return catalog
+
+
+def _lineno(message: str) -> int | None:
+    m = re.search(r"on (\d+)\Z", message)
+    return int(m.group(1)) + 1 if m else None
+
+
+def _check_header(path: Path, raw: bytes) -> None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise HandoutError("is not UTF-8", path, line, "save the catalog as UTF-8 from your PO editor") from None
+    m = re.search(r'^msgid ""\s*\nmsgstr ((?:".*"\s*\n?)+)', text, re.M)
+    if not m or text[: m.start()].count("\nmsgid ") or re.search(r'^msgctxt', text[: m.start()], re.M):
+        raise HandoutError("has no header entry (msgid \"\")", path, 1,
+                           "open it in Poedit and save it, or run 'handout update' to recreate the header")
+    header = "".join(re.findall(r'"(.*)"', m.group(1)))
+    charset = re.search(r"charset=([^\\\s]+)", header)
+    if not charset or charset.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        line = text[: m.start()].count("\n") + 1
+        found = charset.group(1) if charset else "none"
+        raise HandoutError(f"header declares charset {found}, not UTF-8", path, line,
+                           "set 'Content-Type: text/plain; charset=UTF-8' in the header and save as UTF-8")
+
+
+def _msgfmt_check(path: Path) -> None:
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return
+    result = subprocess.run([msgfmt, "--check-format", "--check-header", "--check-domain", "-o", os.devnull,
+                             str(path)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+    if result.returncode == 0:
+        return
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "fatal error" not in line
+             and "found " not in line]
+    first = lines[0] if lines else result.stderr.strip()
+    m = re.match(rf"^(?:{re.escape(msgfmt)}|msgfmt): ?(?:{re.escape(str(path))}):(\d+):(?:\d+:)? ?(.*)", first) \
+        or re.match(r"^.*?:(\d+):(?:\d+:)? ?(.*)", first)
+    line, message = (int(m.group(1)), m.group(2)) if m else (None, first)
+    raise HandoutError(f"broken catalog: {message.strip()}", path, line,
+                       "fix the entry on that line (msgfmt --check found it)")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    obsolete: int
+    warning_signs: int
+    warning_signs_translated: int
+
+    @property
+    def all_warning_signs_translated(self) -> bool:
+        return self.warning_signs == self.warning_signs_translated
+
+
+def is_translated(message: Message | None) -> bool:
+    """Translated means: a non-empty msgstr that is not fuzzy. Fuzzy is NOT translated."""
+    return message is not None and not message.fuzzy and isinstance(message.string, str) and message.string.strip() != ""
+
+
+def stats(template_units: list[Unit], catalog: Catalog) -> CatalogStats:
+    translated = fuzzy = untranslated = ws = ws_ok = 0
+    for unit in template_units:
+        message = catalog.get(unit.msgid, unit.context)
+        ok = is_translated(message)
+        translated += ok
+        fuzzy += bool(message is not None and message.fuzzy)
+        untranslated += not ok and not (message is not None and message.fuzzy)
+        if unit.safety_critical:
+            ws += 1
+            ws_ok += ok
+    return CatalogStats(len(template_units), translated, fuzzy, untranslated, len(catalog.obsolete), ws, ws_ok)

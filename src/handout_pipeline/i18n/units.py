@@ -1,0 +1,116 @@
+"""units(handout): the ONE definition of what is translatable, used by extraction and translation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from handout_pipeline.model import (
+    BulletList, Handout, Heading, ListItem, Paragraph, Tier, WarningBlock, walk_items,
+)
+
+TIER_MEANING = {
+    Tier.EMERGENCY: "emergency: the patient must call the emergency number now",
+    Tier.URGENT: "urgent: the patient must call the doctor or nurse line now or get care now",
+    Tier.WATCH: "watch: the patient must watch and contact the doctor or nurse line",
+}
+FACT_NOTES = {
+    "emergency_number": "{emergency_number} is the emergency phone number (for example 911): keep it exactly as written.",
+    "nurse_line": "{nurse_line} is the nurse advice phone line (for example 811): keep it exactly as written.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One translatable message: its msgctxt (stable ID), msgid, notes, and safety tier if any."""
+
+    context: str
+    msgid: str
+    line: int
+    tier: Tier | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def safety_critical(self) -> bool:
+        return self.tier is not None
+
+    @property
+    def is_warning_sign(self) -> bool:
+        return self.context.startswith("warning-sign/")
+
+
+def heading_context(ident: str) -> str:
+    return f"heading/{ident}"
+
+
+def paragraph_context(ident: str) -> str:
+    return f"paragraph/{ident}"
+
+
+def item_context(ident: str, in_warning: bool) -> str:
+    return f"warning-sign/{ident}" if in_warning else f"item/{ident}"
+
+
+def intro_context(ident: str) -> str:
+    return f"warning-intro/{ident}"
+
+
+def glossary_contexts(ident: str) -> tuple[str, str]:
+    return f"glossary/{ident}/term", f"glossary/{ident}/definition"
+
+
+def units(handout: Handout) -> Iterator[Unit]:
+    """Every message of a handout in reading order: title, sections, attribution, glossary."""
+    yield _unit("title", handout.title_source, 0, None, "The handout's title.")
+    for section in handout.sections:
+        yield _heading(section.heading)
+        for block in section.blocks:
+            yield from _block(block)
+    yield _unit("attribution", handout.attribution_source, 0, None,
+                "The licence and attribution line: translate it fully, keep the company name as written.")
+    for entry in handout.glossary:
+        term_ctx, definition_ctx = glossary_contexts(entry.id)
+        yield _unit(term_ctx, entry.term, 0, None,
+                    "A glossary term: use the same word the translation uses in the text.")
+        yield _unit(definition_ctx, entry.definition, 0, None,
+                    f"Plain-language definition of the glossary term '{entry.term}'.")
+
+
+def _heading(heading: Heading) -> Unit:
+    return _unit(heading_context(heading.id), heading.source, heading.line, None, "A heading.")
+
+
+def _block(block) -> Iterator[Unit]:
+    match block:
+        case Heading():
+            yield _heading(block)
+        case Paragraph():
+            yield _unit(paragraph_context(block.id), block.source, block.line, None, _condition_note(block))
+        case BulletList():
+            for item in walk_items(block.items):
+                yield _unit(item_context(item.id, False), item.source, item.line, None, _condition_note(item))
+        case WarningBlock():
+            for intro in block.intros:
+                yield _unit(intro_context(intro.id), intro.source, intro.line, block.tier,
+                            "SAFETY-CRITICAL: the sentence that tells the patient what to do for the warning "
+                            f"signs below it (tier {TIER_MEANING[block.tier]}). " + _condition_note(intro))
+            for item in walk_items(block.items):
+                yield _unit(item_context(item.id, True), item.source, item.line, block.tier,
+                            f"SAFETY-CRITICAL warning sign, tier {TIER_MEANING[block.tier]}. Translate it "
+                            "completely and exactly; never leave it out or soften it.")
+        case _:
+            raise AssertionError(f"unknown block type {type(block).__name__}")
+
+
+def _condition_note(block: Paragraph | ListItem) -> str:
+    if block.when:
+        return f"Used only where the region has a {block.when.replace('_', ' ')}."
+    if block.unless:
+        return f"Used only where the region has no {block.unless.replace('_', ' ')}."
+    return ""
+
+
+def _unit(context: str, msgid: str, line: int, tier: Tier | None, note: str) -> Unit:
+    notes = [n for n in [note.strip()] if n]
+    notes += [text for name, text in FACT_NOTES.items() if "{" + name + "}" in msgid]
+    return Unit(context, msgid, line, tier, tuple(notes))

@@ -1,0 +1,61 @@
+"""Per-language facts: locale and BCP 47 names, direction, fonts, voice, readability method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handout_pipeline.errors import HandoutError
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str            # as Babel and the catalogs name it: zh_Hans
+    tag: str             # BCP 47, for outputs and lang attributes: zh-Hans
+    name: str            # English name, for reports
+    direction: str       # "ltr" or "rtl"
+    font: str            # the Noto family that renders this language's script
+    script_class: str    # "latin", "rtl", "cjk", "indic": which DOCX font slot it uses
+    voice: str | None    # full eSpeak NG voice id; None: no voice exists
+    readability: str     # method key, see checks/readability.py
+    wordfreq: str | None  # wordfreq language code, None where it has no data
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
+
+
+LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
+    Language("en", "en", "English", "ltr", "Noto Sans", "latin", "gmw/en-US", "english", "en"),
+    Language("fr", "fr", "French", "ltr", "Noto Sans", "latin", "roa/fr", "kandel-moles", "fr"),
+    Language("es", "es", "Spanish", "ltr", "Noto Sans", "latin", "roa/es-419", "inflesz", "es"),
+    Language("zh_Hans", "zh-Hans", "Chinese (Simplified)", "ltr", "Noto Sans CJK SC", "cjk",
+             "sit/cmn", "sentence-length-chars", "zh"),
+    Language("zh_Hant", "zh-Hant", "Chinese (Traditional)", "ltr", "Noto Sans CJK TC", "cjk",
+             "sit/yue", "sentence-length-chars", "zh"),
+    Language("pa", "pa", "Punjabi (Gurmukhi)", "ltr", "Noto Sans Gurmukhi", "indic", "inc/pa",
+             "sentence-length-words", None),
+    Language("ar", "ar", "Arabic", "rtl", "Noto Sans Arabic", "rtl", "sem/ar",
+             "sentence-length-words", "ar"),
+    Language("fa", "fa", "Persian", "rtl", "Noto Sans Arabic", "rtl", "ira/fa",
+             "sentence-length-words", "fa"),
+    Language("vi", "vi", "Vietnamese", "ltr", "Noto Sans", "latin", "aav/vi",
+             "sentence-length-words", "vi"),
+    Language("ko", "ko", "Korean", "ltr", "Noto Sans CJK KR", "cjk", "ko",
+             "sentence-length-words", "ko"),
+    Language("tl", "tl", "Tagalog", "ltr", "Noto Sans", "latin", None,
+             "sentence-length-words", "fil"),
+)}
+
+_ALIASES = {lang.tag.lower(): lang.code for lang in LANGUAGES.values()} | {
+    code.lower(): code for code in LANGUAGES} | {"fil": "tl", "zh_cn": "zh_Hans", "zh-cn": "zh_Hans",
+                                                 "zh_tw": "zh_Hant", "zh-tw": "zh_Hant"}
+
+
+def get_language(name: str, where: str | None = None) -> Language:
+    """The facts of a language given as a locale (zh_Hans) or BCP 47 tag (zh-Hans)."""
+    code = _ALIASES.get(str(name).strip().lower())
+    if code is None:
+        known = ", ".join(sorted(LANGUAGES))
+        raise HandoutError(f"unknown language {name!r}", where,
+                           hint=f"use one of: {known} (or their BCP 47 tags, e.g. zh-Hans)")
+    return LANGUAGES[code]

@@ -1,0 +1,140 @@
+"""The immutable document model: a closed set of block types, shared by every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+
+class Tier(str, Enum):
+    """The three urgency tiers a handout uses for warning signs, most urgent first."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    WATCH = "watch"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text with its inline emphasis; `fact` names the region fact it was filled from."""
+
+    text: str
+    strong: bool = False
+    emphasis: bool = False
+    fact: str | None = None
+
+
+Text = tuple[Span, ...]
+
+
+def plain(text: Text) -> str:
+    """The text of a run of spans without markup."""
+    return "".join(span.text for span in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading below the section level (level 3 or deeper)."""
+
+    id: str
+    level: int
+    text: Text
+    source: str
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    id: str
+    text: Text
+    source: str
+    line: int = 0
+    when: str | None = None
+    unless: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """A bullet; inside a warning block every item (nested ones too) is a warning sign."""
+
+    id: str
+    text: Text
+    source: str
+    children: tuple["ListItem", ...] = ()
+    line: int = 0
+    when: str | None = None
+    unless: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    items: tuple[ListItem, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WarningBlock:
+    """An urgency tier: its intro ("Call 911 if:"; alternatives by region fact) and its warning signs."""
+
+    tier: Tier
+    intros: tuple[Paragraph, ...]
+    items: tuple[ListItem, ...]
+    line: int = 0
+
+
+Block = Union[Heading, Paragraph, BulletList, WarningBlock]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A level-2 heading and the blocks under it."""
+
+    heading: Heading
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    id: str
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """Front matter that is not translated."""
+
+    id: str
+    source_language: str
+    audience: str
+    last_reviewed: str
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Handout:
+    meta: Meta
+    title: Text
+    title_source: str
+    attribution: Text
+    attribution_source: str
+    glossary: tuple[GlossaryEntry, ...]
+    sections: tuple[Section, ...]
+    language: str = "en"
+    placeholders: frozenset[str] = field(default_factory=frozenset)
+
+
+def walk_items(items: tuple[ListItem, ...]):
+    """Every list item, depth first, nested ones included."""
+    for item in items:
+        yield item
+        yield from walk_items(item.children)
+
+
+def warning_blocks(handout: Handout):
+    """Every warning block of a handout, in reading order."""
+    for section in handout.sections:
+        for block in section.blocks:
+            if isinstance(block, WarningBlock):
+                yield block

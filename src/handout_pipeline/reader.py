@@ -1,0 +1,280 @@
+"""read_handout(path) -> Handout: Markdown with YAML front matter, parsed by markdown-it-py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from handout_pipeline.config import KNOWN_FACTS
+from handout_pipeline.errors import HandoutError
+from handout_pipeline.inline import normalise_space, parse_inline, placeholders_in
+from handout_pipeline.model import (
+    Block, BulletList, GlossaryEntry, Handout, Heading, ListItem, Meta, Paragraph, Section, Tier,
+    WarningBlock,
+)
+
+ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
+HANDOUT_ID = ID
+# A trailing attribute block: `{#stable-id}` or `{#stable-id when=nurse_line}`.
+_ATTRS = re.compile(r"\s*\{#([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\s*\Z")
+_FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary"}
+_REQUIRED_FRONT = _FRONT_KEYS - {"glossary"}
+_ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong_open", "strong_close", "em_open", "em_close"}
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark").disable(["html_block", "html_inline"])
+    md.use(front_matter_plugin)
+    md.use(container_plugin, name="warnings", validate=lambda params, *_: params.strip().startswith("warnings"))
+    return md
+
+
+_MD = _parser()
+
+
+def read_handout(path: Path) -> Handout:
+    """Parse one handout source; every problem is a HandoutError naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HandoutError("file not found", path, hint="check the handout ID and the source/ folder") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise HandoutError("is not UTF-8 text", path, line, "save the file as UTF-8") from None
+    except OSError as exc:
+        raise HandoutError(f"cannot be read ({exc.strerror})", path) from None
+    return parse_handout(text, path)
+
+
+def parse_handout(text: str, path: Path) -> Handout:
+    """Parse handout source text; `path` names the file in errors and must be <id>.md."""
+    root = SyntaxTreeNode(_MD.parse(text.replace("\r\n", "\n")))
+    children = list(root.children)
+    if not children or children[0].type != "front_matter":
+        raise HandoutError("has no front matter", path, 1,
+                           "start the file with a '---' line, the title/id/language fields, and another '---'")
+    front = _front_matter(children[0], path)
+    reader = _BlockReader(path)
+    sections = reader.sections(children[1:])
+    attribution = normalise_space(front["attribution"])
+    title = normalise_space(front["title"])
+    for value, line_key in ((title, "title"), (attribution, "attribution")):
+        reader.check_placeholders(value, front["_lines"].get(line_key, 1))
+    glossary = tuple(GlossaryEntry(e["id"], normalise_space(e["term"]), normalise_space(e["definition"]))
+                     for e in front["glossary"])
+    meta = Meta(front["id"], front["language"], normalise_space(front["audience"]),
+                front["last_reviewed"], str(path))
+    return Handout(meta, parse_inline(title), title, parse_inline(attribution), attribution, glossary,
+                   tuple(sections), front["language"], frozenset(reader.placeholders))
+
+
+def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
+    start = (node.map[0] if node.map else 0) + 2  # the line after the opening '---'
+    try:
+        data = yaml.safe_load(node.content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = start + mark.line if mark else start
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise HandoutError(f"front matter: {problem}", path, line,
+                           "fix the YAML on that line (quote text that contains ':')") from None
+    if not isinstance(data, dict):
+        raise HandoutError("front matter must be 'key: value' lines", path, start, "see README: Source format")
+    lines = {k: start + i for i, raw in enumerate(node.content.splitlines())
+             for k in [raw.split(":", 1)[0].strip()] if k in _FRONT_KEYS}
+    for key in data:
+        if key not in _FRONT_KEYS:
+            raise HandoutError(f"front matter: unknown field '{key}'", path, lines.get(key, start),
+                               f"use only: {', '.join(sorted(_FRONT_KEYS))}")
+    for key in sorted(_REQUIRED_FRONT):
+        if key not in data or data[key] in (None, ""):
+            raise HandoutError(f"front matter: field '{key}' is missing", path, start, f"add '{key}: ...'")
+    if isinstance(data["last_reviewed"], dt.date):
+        data["last_reviewed"] = data["last_reviewed"].isoformat()
+    for key in ("id", "title", "language", "audience", "attribution", "last_reviewed"):
+        if not isinstance(data[key], str):
+            raise HandoutError(f"front matter: field '{key}' must be text", path, lines.get(key, start),
+                               "put the value in quotes")
+    if not ID.match(data["id"]) or data["id"] != path.stem:
+        raise HandoutError(f"front matter: id '{data['id']}' must match the file name '{path.stem}'", path,
+                           lines.get("id", start), "use lowercase letters, digits and '-', same as the file name")
+    if data["language"] != "en":
+        raise HandoutError(f"front matter: language '{data['language']}' is not supported as a source language",
+                           path, lines.get("language", start), "write sources in English (language: en)")
+    data["glossary"] = _glossary(data.get("glossary") or [], path, lines.get("glossary", start))
+    data["_lines"] = lines
+    return data
+
+
+def _glossary(entries: Any, path: Path, line: int) -> list[dict[str, str]]:
+    if not isinstance(entries, list):
+        raise HandoutError("front matter: glossary must be a list", path, line,
+                           "write '- id: ...', 'term: ...', 'definition: ...' for each entry")
+    seen: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) != {"id", "term", "definition"} or not all(
+                isinstance(v, str) and v.strip() for v in entry.values()):
+            raise HandoutError("front matter: each glossary entry needs exactly id, term and definition",
+                               path, line, "add the missing field or remove the extra one")
+        if not ID.match(entry["id"]) or entry["id"] in seen:
+            raise HandoutError(f"front matter: glossary id '{entry['id']}' is invalid or used twice",
+                               path, line, "give each entry its own lowercase id")
+        seen.add(entry["id"])
+    return entries
+
+
+class _BlockReader:
+    """Turns the syntax tree into sections; remembers IDs and placeholders to catch repeats."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ids: dict[str, int] = {}
+        self.placeholders: set[str] = set()
+
+    def error(self, node: SyntaxTreeNode | None, message: str, hint: str) -> HandoutError:
+        line = node.map[0] + 1 if node is not None and node.map else None
+        return HandoutError(message, self.path, line, hint)
+
+    def sections(self, nodes: list[SyntaxTreeNode]) -> list[Section]:
+        sections: list[Section] = []
+        heading: Heading | None = None
+        blocks: list[Block] = []
+        for node in nodes:
+            if node.type == "heading" and node.tag == "h2":
+                if heading is not None:
+                    sections.append(Section(heading, tuple(blocks)))
+                heading, blocks = self.heading(node), []
+                continue
+            if heading is None:
+                raise self.error(node, "content before the first section heading",
+                                 "start the body with a '## Heading {#id}' line (the title is in the front matter)")
+            blocks.append(self.block(node))
+        if heading is None:
+            raise self.error(None, "has no sections", "add at least one '## Heading {#id}'")
+        sections.append(Section(heading, tuple(blocks)))
+        return sections
+
+    def block(self, node: SyntaxTreeNode) -> Block:
+        match node.type:
+            case "heading" if node.tag in ("h3", "h4"):
+                return self.heading(node)
+            case "heading":
+                raise self.error(node, f"heading level {node.tag[1:]} is not allowed here",
+                                 "use '##' for sections and '###' inside them; the title goes in the front matter")
+            case "paragraph":
+                return self.paragraph(node)
+            case "bullet_list":
+                return BulletList(self.items(node, in_warning=False), self.line(node))
+            case "container_warnings":
+                return self.warnings(node)
+            case other:
+                raise self.error(node, f"unsupported Markdown construct ({other.replace('_', ' ')})",
+                                 "use headings, paragraphs, '-' bullet lists and '::: warnings TIER' blocks only")
+
+    def line(self, node: SyntaxTreeNode) -> int:
+        return node.map[0] + 1 if node.map else 0
+
+    def message(self, node: SyntaxTreeNode, inline: SyntaxTreeNode) -> tuple[str, str, dict[str, str]]:
+        """(id, message source, attributes) of a block whose text is in `inline`."""
+        for child in inline.children:
+            if child.type not in _ALLOWED_INLINE:
+                raise self.error(node, f"unsupported inline Markdown ({child.type.replace('_', ' ')})",
+                                 "use plain text with **bold** or *emphasis* only (no links, code or HTML)")
+        source = normalise_space(inline.content)
+        m = _ATTRS.search(source)
+        if not m:
+            raise self.error(node, f"no stable ID at the end of: {source[:60]!r}",
+                             "end the text with an ID such as {#my-id}")
+        ident, extra = m.group(1), m.group(2).split()
+        source = source[: m.start()].rstrip()
+        if not ID.match(ident):
+            raise self.error(node, f"ID '{ident}' is not valid",
+                             "use lowercase letters, digits and '-' (for example {#call-911})")
+        if ident in self.ids:
+            raise self.error(node, f"ID '{ident}' is used twice (first on line {self.ids[ident]})",
+                             "give every block its own ID")
+        self.ids[ident] = self.line(node)
+        attrs: dict[str, str] = {}
+        for pair in extra:
+            key, _, value = pair.partition("=")
+            if key not in ("when", "unless") or value not in KNOWN_FACTS:
+                raise self.error(node, f"unknown attribute '{pair}' on {{#{ident}}}",
+                                 f"use when=FACT or unless=FACT with FACT one of: {', '.join(KNOWN_FACTS)}")
+            attrs[key] = value
+        if not source:
+            raise self.error(node, f"block {{#{ident}}} has no text", "write the text before the ID")
+        if "{#" in source:
+            raise self.error(node, "an ID must come at the very end of the text", "move the {#id} to the end")
+        self.check_placeholders(source, self.line(node))
+        return ident, source, attrs
+
+    def check_placeholders(self, source: str, line: int) -> None:
+        for name in placeholders_in(source):
+            if name not in KNOWN_FACTS:
+                raise HandoutError(f"unknown placeholder {{{name}}}", self.path, line,
+                                   f"use one of: {', '.join('{' + k + '}' for k in KNOWN_FACTS)}")
+            self.placeholders.add(name)
+
+    def heading(self, node: SyntaxTreeNode) -> Heading:
+        ident, source, attrs = self.message(node, node.children[0])
+        if attrs:
+            raise self.error(node, "headings cannot be conditional", "put when=/unless= on paragraphs or items")
+        return Heading(ident, int(node.tag[1:]), parse_inline(source), source, self.line(node))
+
+    def paragraph(self, node: SyntaxTreeNode) -> Paragraph:
+        ident, source, attrs = self.message(node, node.children[0])
+        return Paragraph(ident, parse_inline(source), source, self.line(node), attrs.get("when"), attrs.get("unless"))
+
+    def items(self, node: SyntaxTreeNode, in_warning: bool) -> tuple[ListItem, ...]:
+        return tuple(self.item(child, in_warning) for child in node.children)
+
+    def item(self, node: SyntaxTreeNode, in_warning: bool) -> ListItem:
+        parts = list(node.children)
+        if not parts or parts[0].type != "paragraph":
+            raise self.error(node, "empty list item", "write the item's text, ending with its {#id}")
+        children: tuple[ListItem, ...] = ()
+        for extra in parts[1:]:
+            if extra.type != "bullet_list" or children:
+                raise self.error(extra, "a list item may hold one line of text and one nested '-' list",
+                                 "split the item or make the extra text its own item")
+            children = self.items(extra, in_warning)
+        ident, source, attrs = self.message(parts[0], parts[0].children[0])
+        return ListItem(ident, parse_inline(source), source, children, self.line(node),
+                        attrs.get("when"), attrs.get("unless"))
+
+    def warnings(self, node: SyntaxTreeNode) -> WarningBlock:
+        words = node.info.split()
+        tiers = ", ".join(t.value for t in Tier)
+        if len(words) != 2 or words[1] not in {t.value for t in Tier}:
+            raise self.error(node, f"'::: {node.info.strip()}' does not name an urgency tier",
+                             f"write '::: warnings TIER' with TIER one of: {tiers}")
+        tier = Tier(words[1])
+        intros: list[Paragraph] = []
+        items: tuple[ListItem, ...] | None = None
+        for child in node.children:
+            if child.type == "paragraph" and items is None:
+                intros.append(self.paragraph(child))
+            elif child.type == "bullet_list" and items is None:
+                items = self.items(child, in_warning=True)
+            else:
+                raise self.error(child, f"unexpected {child.type.replace('_', ' ')} in the {tier.value} warning block",
+                                 "a warning block holds its intro sentence, then one '-' list of warning signs")
+        if not intros:
+            raise self.error(node, f"the {tier.value} warning block has no intro sentence",
+                             "start it with the sentence that says what to do, e.g. 'Call {emergency_number} if:'")
+        if not items:
+            raise self.error(node, f"the {tier.value} warning block has no warning signs",
+                             "add a '-' list of warning signs, each ending with its {#id}")
+        if len(intros) > 1 and not all(p.when or p.unless for p in intros):
+            raise self.error(node, f"the {tier.value} warning block has more than one intro sentence",
+                             "keep one intro, or mark alternatives with when=FACT / unless=FACT")
+        return WarningBlock(tier, tuple(intros), items, self.line(node))
