@@ -113,6 +113,19 @@ class Meta:
 
 
 @dataclass(frozen=True, slots=True)
+class Labels:
+    """Words the writers add around the content (tier labels, glossary heading); translated like it."""
+
+    emergency: str = "Emergency"
+    urgent: str = "Urgent"
+    watch: str = "Watch closely"
+    glossary: str = "Words to know"
+
+    def tier(self, tier: Tier) -> str:
+        return getattr(self, tier.value)
+
+
+@dataclass(frozen=True, slots=True)
 class Handout:
     meta: Meta
     title: Text
@@ -122,6 +135,7 @@ class Handout:
     glossary: tuple[GlossaryEntry, ...]
     sections: tuple[Section, ...]
     language: str = "en"
+    labels: Labels = field(default_factory=Labels)
     placeholders: frozenset[str] = field(default_factory=frozenset)
 
 

@@ -74,7 +74,7 @@ def parse_handout(text: str, path: Path) -> Handout:
     meta = Meta(front["id"], front["language"], normalise_space(front["audience"]),
                 front["last_reviewed"], str(path))
     return Handout(meta, parse_inline(title), title, parse_inline(attribution), attribution, glossary,
-                   tuple(sections), front["language"], frozenset(reader.placeholders))
+                   tuple(sections), front["language"], placeholders=frozenset(reader.placeholders))
 
 
 def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from babel.messages.catalog import Catalog
 
 from handout_pipeline.i18n.catalogs import is_translated
 from handout_pipeline.i18n.units import (
-    Unit, glossary_contexts, heading_context, intro_context, item_context, paragraph_context, units,
+    Unit, glossary_contexts, heading_context, intro_context, item_context, label_context, paragraph_context, units,
 )
 from handout_pipeline.inline import fill_facts, normalise_space, parse_inline
 from handout_pipeline.languages import Language
+
+
 from handout_pipeline.model import (
-    BulletList, GlossaryEntry, Handout, Heading, ListItem, Paragraph, Section, WarningBlock,
+    BulletList, GlossaryEntry, Labels, Handout, Heading, ListItem, Paragraph, Section, WarningBlock,
 )
 
 
@@ -60,7 +62,9 @@ class _Rewriter:
             for e in handout.glossary)
         sections = tuple(Section(self.heading(s.heading), tuple(self.block(b) for b in s.blocks))
                          for s in handout.sections)
-        return replace(handout, title=parse_inline(title), title_source=title, attribution=parse_inline(attribution),
+        labels = Labels(**{f.name: self.strings.get(label_context(f.name), getattr(handout.labels, f.name))
+                           for f in fields(Labels)})
+        return replace(handout, labels=labels, title=parse_inline(title), title_source=title, attribution=parse_inline(attribution),
                        attribution_source=attribution, glossary=glossary, sections=sections, language=code)
 
     def heading(self, heading: Heading) -> Heading:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Iterator
 
+
+
 from handout_pipeline.model import (
-    BulletList, Handout, Heading, ListItem, Paragraph, Tier, WarningBlock, walk_items,
+    BulletList, Handout, Heading, Labels, ListItem, Paragraph, Tier, WarningBlock, walk_items,
 )
 
 TIER_MEANING = {
@@ -59,6 +61,18 @@ def glossary_contexts(ident: str) -> tuple[str, str]:
     return f"glossary/{ident}/term", f"glossary/{ident}/definition"
 
 
+def label_context(name: str) -> str:
+    return f"label/{name}"
+
+
+LABEL_NOTES = {
+    "emergency": "Label on the box of emergency warning signs (call the emergency number now). Short; no full stop.",
+    "urgent": "Label on the box of urgent warning signs (call the doctor or nurse line now). Short; no full stop.",
+    "watch": "Label on the box of signs to watch for (contact the doctor or nurse line). Short; no full stop.",
+    "glossary": "Heading of the short list of words explained at the end of the handout.",
+}
+
+
 def units(handout: Handout) -> Iterator[Unit]:
     """Every message of a handout in reading order: title, sections, attribution, glossary."""
     yield _unit("title", handout.title_source, 0, None, "The handout's title.")
@@ -68,6 +82,10 @@ def units(handout: Handout) -> Iterator[Unit]:
             yield from _block(block)
     yield _unit("attribution", handout.attribution_source, 0, None,
                 "The licence and attribution line: translate it fully, keep the company name as written.")
+    for field_ in fields(Labels):
+        name = field_.name
+        tier = Tier(name) if name in Tier._value2member_map_ else None
+        yield _unit(label_context(name), getattr(handout.labels, name), 0, tier, LABEL_NOTES[name])
     for entry in handout.glossary:
         term_ctx, definition_ctx = glossary_contexts(entry.id)
         yield _unit(term_ctx, entry.term, 0, None,
