@@ -10,6 +10,7 @@ from babel.messages.catalog import Catalog
 from handout_pipeline.config import Config, load_config
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n.catalogs import load_catalog, po_path, pot_path
+from handout_pipeline.i18n.translate import Translated, resolve, translate
 from handout_pipeline.languages import Language, get_language
 from handout_pipeline.model import Handout
 from handout_pipeline.reader import HANDOUT_ID, read_handout
@@ -78,3 +79,13 @@ class Project:
         if language.code == "en":
             return None
         return load_catalog(self.po_path(language, handout_id), language)
+
+    def localized(self, handout_id: str, language: Language, handout: Handout | None = None) -> Translated:
+        """The handout in `language`, variants chosen and placeholders filled for the region."""
+        source = handout or self.handout(handout_id)
+        translated = translate(source, self.catalog(language, handout_id), language)
+        return Translated(resolve(translated.handout, self.config.region.facts), translated.missing)
+
+    def render_context(self, language: Language):
+        from handout_pipeline.writers import RenderContext
+        return RenderContext(language, self.config.region, self.config.words_per_minute)

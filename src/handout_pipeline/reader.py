@@ -27,7 +27,7 @@ HANDOUT_ID = ID
 _ATTRS = re.compile(r"\s*\{#([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\s*\Z")
 _FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary"}
 _REQUIRED_FRONT = _FRONT_KEYS - {"glossary"}
-_ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong_open", "strong_close", "em_open", "em_close"}
+_ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong", "em"}
 
 
 def _parser() -> MarkdownIt:
@@ -185,7 +185,7 @@ class _BlockReader:
 
     def message(self, node: SyntaxTreeNode, inline: SyntaxTreeNode) -> tuple[str, str, dict[str, str]]:
         """(id, message source, attributes) of a block whose text is in `inline`."""
-        for child in inline.children:
+        for child in inline.walk(include_self=False):
             if child.type not in _ALLOWED_INLINE:
                 raise self.error(node, f"unsupported inline Markdown ({child.type.replace('_', ' ')})",
                                  "use plain text with **bold** or *emphasis* only (no links, code or HTML)")
