@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n import catalogs
 from handout_pipeline.i18n.units import units
 from handout_pipeline.project import Project
+from handout_pipeline.writers import FORMATS
 
 
 def _fail(message: str) -> None:
@@ -127,6 +130,88 @@ def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tu
             f"MISSING {r['warning_signs'] - r['warning_signs_translated']} of {r['warning_signs']}"
         click.echo(f"{r['handout']:<28} {r['language']:<8} {r['total']:>5} {r['translated']:>5} {r['fuzzy']:>5} "
                    f"{r['untranslated']:>5} {r['obsolete']:>4}  {signs}" + ("" if r["catalog"] else "  (no catalog)"))
+
+
+@main.command()
+@click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
+@click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(list(FORMATS)),
+              help="Only this format (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.pass_context
+@user_errors
+def build(ctx: click.Context, handouts, languages, formats, jobs, force) -> None:
+    """Build PDF, DOCX, TXT and MP3 for every handout and language into output/."""
+    from handout_pipeline import build as builder
+
+    project = _project(ctx)
+    jobs_list = builder.plan(project, handouts, languages, formats, force)
+    total = sum(len(job.formats) for job in jobs_list)
+    workers = jobs or builder.default_workers()
+    started = time.monotonic()
+    with builder.build_lock(project, on_wait=lambda: click.echo("waiting for another build of this folder to finish…",
+                                                                  err=True)):
+        if sys.stderr.isatty() and not os.environ.get("CI"):
+            with click.progressbar(length=total, label="building", file=sys.stderr) as bar:
+                results = builder.execute(jobs_list, workers, lambda r: bar.update(1))
+        else:
+            results = builder.execute(jobs_list, workers, lambda r: click.echo(_result_line(r), err=True))
+    _print_summary(project, results, time.monotonic() - started)
+    if any(r.status == builder.FAILED for r in results):
+        sys.exit(1)
+
+
+def _result_line(result) -> str:
+    text = f"{result.status:<10} {result.handout} {result.language} {result.format}"
+    return text + (f": {result.reason}" if result.reason else "")
+
+
+def _print_summary(project: Project, results, seconds: float) -> None:
+    from handout_pipeline import build as builder
+
+    counts = {status: sum(r.status == status for r in results)
+              for status in (builder.BUILT, builder.UP_TO_DATE, builder.SKIPPED, builder.FAILED)}
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    for r in results:
+        table.setdefault((r.handout, r.language), {})[r.format] = r.status
+    click.echo(f"{'handout':<28} {'lang':<8} " + " ".join(f"{f:<10}" for f in FORMATS))
+    for (handout_id, lang), row in sorted(table.items()):
+        click.echo(f"{handout_id:<28} {lang:<8} " + " ".join(f"{row.get(f, '-'):<10}" for f in FORMATS))
+    problems = [r for r in results if r.status in (builder.FAILED, builder.SKIPPED) or r.reason]
+    for r in sorted(problems, key=lambda r: (r.handout, r.language, r.format)):
+        click.echo(f"  {r.status}: {r.handout} {r.language} {r.format}: {r.reason}")
+    if counts[builder.BUILT] == 0 and counts[builder.FAILED] == 0:
+        verdict = "nothing to do: every output is up to date"
+    else:
+        verdict = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    click.echo(f"{verdict} ({seconds:.1f} s) -> {project.config.output_dir}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
+@click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
+@click.option("--no-outputs", is_flag=True, help="Check catalogs only, not the built files.")
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this file (e.g. a JUnit XML for CI).")
+@click.pass_context
+@user_errors
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, out_file) -> None:
+    """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
+    from handout_pipeline import report as reports
+    from handout_pipeline.checks.run import run_checks
+
+    project = _project(ctx)
+    result = run_checks(project, handouts, languages, outputs=not no_outputs)
+    text = {"text": reports.to_text, "json": reports.to_json, "junit": reports.to_junit}[fmt](result)
+    if out_file:
+        from handout_pipeline.fsutil import write_text_atomic
+
+        write_text_atomic(out_file, text + "\n")
+    click.echo(text)
+    sys.exit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

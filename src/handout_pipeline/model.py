@@ -152,3 +152,27 @@ def warning_blocks(handout: Handout):
         for block in section.blocks:
             if isinstance(block, WarningBlock):
                 yield block
+
+
+def all_texts(handout: Handout):
+    """Every piece of text a reader sees, as plain strings: title, body, labels, glossary, attribution."""
+    yield plain(handout.title)
+    for section in handout.sections:
+        yield plain(section.heading.text)
+        for block in section.blocks:
+            match block:
+                case Heading() | Paragraph():
+                    yield plain(block.text)
+                case BulletList():
+                    yield from (plain(i.text) for i in walk_items(block.items))
+                case WarningBlock():
+                    yield handout.labels.tier(block.tier)
+                    yield from (plain(p.text) for p in block.intros)
+                    yield from (plain(i.text) for i in walk_items(block.items))
+                case _:
+                    raise AssertionError(f"unknown block type {type(block).__name__}")
+    yield handout.labels.glossary
+    for entry in handout.glossary:
+        yield entry.term
+        yield entry.definition
+    yield plain(handout.attribution)

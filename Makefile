@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make build` and `make test`. Each sets up whatever is missing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup system venv build test check clean
+
+setup: system venv
+
+system:
+	@bash scripts/setup-system.sh
+
+venv: $(STAMP)
+
+# Reinstalled only when pyproject.toml changes; a second run with everything present does nothing.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
+
+build: setup
+	$(BIN)/handout build
+
+check: setup
+	$(BIN)/handout check
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf output .pytest_cache .hypothesis

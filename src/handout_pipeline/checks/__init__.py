@@ -1,0 +1,13 @@
+"""Checks return findings; only the CLI decides exit codes."""
+from __future__ import annotations
+from dataclasses import dataclass, field
+from typing import Any
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    check: str            # e.g. "warning-signs", "integrity", "outputs", "glyphs", "readability"
+    severity: str         # "error" | "warning" | "info"
+    handout: str
+    language: str         # BCP 47 tag
+    message_id: str | None
+    detail: str

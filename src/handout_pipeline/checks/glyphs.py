@@ -1,0 +1,83 @@
+"""Glyph check: every character a language's handout shows has a glyph in the fonts that render it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from handout_pipeline.checks import Finding
+from handout_pipeline.languages import Language
+from handout_pipeline.model import Handout, all_texts
+
+
+@lru_cache(maxsize=None)
+def font_file(family: str) -> Path | None:
+    """The file fontconfig uses for a family name, or None when that family is not installed."""
+    tool = shutil.which("fc-match")
+    if tool is None:
+        return None
+    out = subprocess.run([tool, "-f", "%{family}\n%{file}", family], capture_output=True, text=True).stdout
+    names, _, path = out.partition("\n")
+    if family.lower() not in [n.strip().lower() for n in names.split(",")]:
+        return None  # fontconfig fell back to another family: the named one is missing
+    return Path(path) if path else None
+
+
+@lru_cache(maxsize=None)
+def cmap(path: Path, family: str | None = None) -> frozenset[int]:
+    """Code points with a glyph in a font file (for a collection: the face named `family`)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.suffix.lower() in (".ttc", ".otc"):
+        faces = TTCollection(str(path), lazy=True).fonts
+        chosen = [f for f in faces if family and f["name"].getBestFamilyName() == family] or faces[:1]
+        return frozenset(chosen[0].getBestCmap())
+    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
+
+
+def needed_characters(handout: Handout) -> set[str]:
+    """Characters that must be drawn: everything but spaces and invisible format controls."""
+    return {ch for text in all_texts(handout) for ch in text
+            if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs")}
+
+
+def glyph_findings(handout_id: str, language: Language, handout: Handout,
+                   fonts: dict[str, list[tuple[Path, str]]]) -> list[Finding]:
+    """`fonts`: output format -> [(font file, family)] that render or are declared for this language."""
+    findings: list[Finding] = []
+    chars = needed_characters(handout)
+    for fmt, faces in fonts.items():
+        if not faces:
+            findings.append(Finding("glyphs", "error", handout_id, language.tag, None,
+                                    f"no font for {language.name} in the {fmt.upper()}: install {language.font} "
+                                    "(Debian: fonts-noto-core / fonts-noto-cjk)"))
+            continue
+        covered: set[int] = set()
+        for path, family in faces:
+            covered |= cmap(path, family)
+        names = " + ".join(family for _, family in faces)
+        for ch in sorted(c for c in chars if ord(c) not in covered):
+            findings.append(Finding("glyphs", "error", handout_id, language.tag, None,
+                                    f"no glyph for {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) "
+                                    f"in {names} used by the {fmt.upper()}: reword it or add a font that has it"))
+    return findings
+
+
+def declared_fonts(language: Language) -> dict[str, list[tuple[Path, str]]]:
+    """The fonts each format uses for a language: the PDF's stack and the DOCX's declared families."""
+    from handout_pipeline.writers import pdf
+
+    families = list(dict.fromkeys([language.font, "Noto Sans"]))
+    docx_faces = [(p, f) for f in families if (p := font_file(f)) is not None]
+    pdf_faces = [(Path(p), _face_family(Path(p), families)) for p in pdf.font_files(language)]
+    return {"pdf": pdf_faces, "docx": docx_faces}
+
+
+def _face_family(path: Path, families: list[str]) -> str:
+    for family in families:
+        if font_file(family) == path:
+            return family
+    return path.stem

@@ -1,0 +1,77 @@
+"""Run every check over a content root: catalogs, outputs, glyphs, readability -> findings and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from handout_pipeline.checks import Finding
+from handout_pipeline.checks.catalog import catalog_findings
+from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
+from handout_pipeline.checks.outputs import output_findings
+from handout_pipeline.checks.readability import readability
+from handout_pipeline.i18n import catalogs
+from handout_pipeline.i18n.translate import Translated, resolve, translate
+from handout_pipeline.i18n.units import units
+from handout_pipeline.project import Project
+from handout_pipeline.writers import FORMATS
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.handout, f.language, f.check,
+                                                    f.message_id or ""))
+
+
+def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tuple[str, ...] = (),
+               outputs: bool = True, formats: tuple[str, ...] = FORMATS) -> Report:
+    report = Report()
+    cfg = project.config.check
+    for handout_id in project.handout_ids(handouts):
+        source = project.handout(handout_id)
+        template_units = list(units(source))
+        report.findings += _template_findings(project, handout_id, source)
+        report.metrics[handout_id] = {}
+        for language in project.languages(languages):
+            metrics: dict = {}
+            catalog = None
+            if language.code != "en":
+                path = project.po_path(language, handout_id)
+                catalog = catalogs.load_catalog(path, language) if path.exists() else None
+                report.findings += catalog_findings(handout_id, language, template_units, catalog, cfg)
+                if catalog is not None:
+                    metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
+            translated = translate(source, catalog, language)
+            shown = Translated(resolve(translated.handout, project.config.region.facts), translated.missing)
+            report.findings += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
+            if outputs:
+                report.findings += output_findings(project, handout_id, language, shown.handout, formats)
+            found, metrics["readability"] = readability(shown.handout, language, cfg)
+            report.findings += found
+            report.metrics[handout_id][language.tag] = metrics
+    return report
+
+
+def _template_findings(project: Project, handout_id: str, source) -> list[Finding]:
+    pot = project.pot_path(handout_id)
+    expected = catalogs.build_template(source, project.source_rel(handout_id))
+    if not pot.exists():
+        return [Finding("catalogs", "error", handout_id, "en", None,
+                        f"no template {pot.name}: run 'handout extract' then 'handout update'")]
+    current = catalogs.load_catalog(pot)
+    have = {(m.context, m.id) for m in current if m.id}
+    want = {(m.context, m.id) for m in expected if m.id}
+    if have != want:
+        return [Finding("catalogs", "error", handout_id, "en", None,
+                        f"template {pot.name} is out of date with the source ({len(want - have)} new or changed, "
+                        f"{len(have - want)} removed messages): run 'handout extract' then 'handout update'")]
+    return []
