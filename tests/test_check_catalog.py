@@ -1,0 +1,180 @@
+"""`handout check` on crafted catalogs: each fault makes it exit 1 with a finding that names it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from handout_pipeline.checks.catalog import integrity_problems, numbers
+from handout_pipeline.config import CheckConfig
+from handout_pipeline.languages import get_language
+
+from helpers import check_json, copy_root, edit_catalog, message, po_file
+
+
+def errors(report: dict, check: str | None = None) -> list[dict]:
+    return [f for f in report["findings"] if f["severity"] == "error" and (check is None or f["check"] == check)]
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_root(tmp_path)
+
+
+def test_shipped_fixture_catalogs_pass(root):
+    code, report = check_json(root, "--no-outputs")
+    assert errors(report) == [], errors(report)
+    assert code == 0 and report["ok"] is True
+
+
+def _set(context: str, value: str, fuzzy: bool = False):
+    def edit(catalog):
+        m = message(catalog, context)
+        m.string = value
+        if fuzzy:
+            m.flags.add("fuzzy")
+    return edit
+
+
+WARNING_FAULTS = {
+    "missing": (lambda c: c.delete(message(c, "warning-sign/fever").id, context="warning-sign/fever"),
+                "missing from the catalog"),
+    "empty": (_set("warning-sign/red-skin", ""), "not translated"),
+    "fuzzy": (_set("warning-sign/cannot-breathe", "Vous ne pouvez pas respirer.", fuzzy=True), "fuzzy"),
+    "english": (_set("warning-sign/not-better", "You do not get better."), "left in English"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(WARNING_FAULTS))
+def test_warning_sign_faults_fail(root, fault):
+    edit, words = WARNING_FAULTS[fault]
+    edit_catalog(root, "fr", edit)
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    found = errors(report, "warning-signs")
+    assert code == 1 and report["ok"] is False
+    assert len(found) == 1, found
+    assert words in found[0]["detail"]
+    assert found[0]["language"] == "fr" and found[0]["handout"] == "mini"
+    assert found[0]["message_id"].startswith("warning-sign/")
+
+
+def test_stale_warning_sign_when_source_changed_without_update(root):
+    source = root / "source" / "mini.md"
+    source.write_text(source.read_text().replace("- A fever. {#fever}", "- A high fever. {#fever}"))
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    stale = [f for f in errors(report, "warning-signs") if f["message_id"] == "warning-sign/fever"]
+    assert code == 1 and stale and "stale" in stale[0]["detail"] and "A high fever." in stale[0]["detail"]
+
+
+def test_stale_warning_sign_after_update(root):
+    from helpers import run
+    source = root / "source" / "mini.md"
+    source.write_text(source.read_text().replace("- A fever. {#fever}", "- A high fever. {#fever}"))
+    assert run(root, "extract").exit_code == 0
+    assert run(root, "update", "-l", "fr").exit_code == 0
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    stale = [f for f in errors(report, "warning-signs") if f["message_id"] == "warning-sign/fever"]
+    assert code == 1 and stale and "stale" in stale[0]["detail"]
+
+
+INTEGRITY_FAULTS = {
+    "changed number": ("paragraph/rest", "Reposez votre genou pendant **42 heures**. Ne courez *pas*.", "number 24"),
+    "dropped number": ("item/pills-morning", "Prenez des comprimés chaque matin.", "number 2"),
+    "reformatted digits": ("paragraph/rest", "Reposez votre genou pendant **۴۲ heures**. Ne courez *pas*.", "number 24"),
+    "split digits": ("paragraph/rest", "Reposez votre genou pendant **2 4 heures**. Ne courez *pas*.", "number 24"),
+    "misspelt placeholder": ("item/questions", "Appelez le {nurse_lin} si vous avez des questions.",
+                             "placeholder {nurse_line}"),
+    "dropped placeholder": ("warning-intro/emergency-intro", "Appelez le 911 si :", "placeholder {emergency_number}"),
+    "unbalanced bold": ("paragraph/rest", "Reposez votre genou pendant **24 heures*. Ne courez *pas*.", "markup"),
+    "lost emphasis": ("paragraph/rest", "Reposez votre genou pendant **24 heures**. Ne courez pas.", "markup"),
+    "bidi override": ("warning-intro/emergency-intro", "Appelez le \u202e{emergency_number}\u202c si :", "bidi"),
+    "html": ("item/pills", "Prenez vos <img src='http://127.0.0.1:9/x.png'> comprimés.", "markup, a link"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(INTEGRITY_FAULTS))
+def test_integrity_faults_fail(root, fault):
+    context, value, words = INTEGRITY_FAULTS[fault]
+    edit_catalog(root, "fr", _set(context, value))
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    found = [f for f in errors(report, "integrity") if f["message_id"] == context]
+    assert code == 1, report["findings"]
+    assert any(words in f["detail"] for f in found), found
+
+
+def test_eastern_digits_that_keep_the_number_pass():
+    cfg, ar = CheckConfig(), get_language("ar")
+    assert numbers("٢٤ ساعة") == numbers("24 hours")
+    assert not [p for p in integrity_problems("Rest for **24 hours**.", "استرح **٢٤ ساعة**.", ar, cfg)
+                if p[0] == "error"]
+    assert not [p for p in integrity_problems("for 10 to 20 minutes", "۱۰ تا ۲۰ دقیقه", get_language("fa"), cfg)
+                if p[0] == "error"]
+    lost_bound = integrity_problems("for 10 to 20 minutes", "۱۰ دقیقه", get_language("fa"), cfg)
+    assert any("number 20" in d for s, d in lost_bound if s == "error")
+
+
+def test_length_ratio_is_a_warning_not_an_error():
+    problems = integrity_problems("Put a thin cloth between the ice and your skin.", "Tissu.", get_language("fr"),
+                                  CheckConfig())
+    assert problems and all(s == "warning" for s, _ in problems) and "short" in problems[0][1]
+
+
+def test_min_translated_share(root):
+    edit_catalog(root, "fr", _set("item/pills", ""))
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    assert code == 1 and any("ordinary messages are translated" in f["detail"] for f in errors(report, "integrity"))
+    (root / "handout.toml").write_text((root / "handout.toml").read_text() + "\n[check]\nmin_translated_share = 0.8\n")
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    assert code == 0, errors(report)
+
+
+# ---- Cross-check against independent tools: whatever they flag, we flag too. ----
+
+CROSS_FAULTS = {
+    "untranslated warning": ("warning-sign/fever", ""),
+    "fuzzy warning": ("warning-sign/red-skin", None),
+    "changed number": ("paragraph/rest", "Reposez votre genou pendant **42 heures**. Ne courez *pas*."),
+    "xml tag": ("item/pills", "Prenez vos <b>comprimés</b>."),
+    "untranslated ordinary": ("heading/medicines", ""),
+}
+
+
+def _pofilter_flags(po, tmp_path) -> set[str]:
+    out = tmp_path / "pofilter-out.po"
+    subprocess.run(["pofilter", "--progress=none", "-t", "numbers", "-t", "xmltags", "-t", "untranslated",
+                    str(po), str(out)], check=True, capture_output=True)
+    if not out.exists():
+        return set()
+    from babel.messages.pofile import read_po
+    return {m.context for m in read_po(out.open("rb")) if m.id and m.context}
+
+
+def _msgcmp_flags(po, pot) -> set[int]:
+    result = subprocess.run(["msgcmp", "-N", str(po), str(pot)], capture_output=True, text=True)
+    return {int(line.split(":")[1]) for line in result.stderr.splitlines() if line.count(":") >= 2
+            and line.split(":")[1].isdigit() and "untranslated" in line or "fuzzy" in line}
+
+
+@pytest.mark.skipif(not (shutil.which("pofilter") and shutil.which("msgcmp")), reason="needs pofilter and msgcmp")
+@pytest.mark.parametrize("fault", sorted(CROSS_FAULTS))
+def test_independent_tools_flag_nothing_we_miss(root, tmp_path, fault):
+    context, value = CROSS_FAULTS[fault]
+
+    def edit(catalog):
+        m = message(catalog, context)
+        if value is None:
+            m.flags.add("fuzzy")
+        else:
+            m.string = value
+    edit_catalog(root, "fr", edit)
+    po, pot = po_file(root, "fr"), root / "locales" / "mini.pot"
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    ours = {f["message_id"] for f in report["findings"] if f["severity"] == "error"}
+    theirs = _pofilter_flags(po, tmp_path)
+    msgcmp = subprocess.run(["msgcmp", "-N", str(po), str(pot)], capture_output=True, text=True)
+    assert theirs or msgcmp.returncode != 0, "the crafted fault must be visible to the independent tools"
+    assert theirs <= ours, f"pofilter flagged {theirs - ours} that handout check did not"
+    if msgcmp.returncode != 0:
+        assert code == 1 and (context in ours or any(f["message_id"] is None for f in errors(report)))
