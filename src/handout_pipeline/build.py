@@ -9,6 +9,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -218,13 +219,21 @@ def execute(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) 
                 results.append(result)
                 on_result(result)
         return results
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_job, job) for job in jobs]
-        for future in as_completed(futures):
-            for result in future.result():
-                results.append(result)
-                on_result(result)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_job, job) for job in jobs]
+            for future in as_completed(futures):
+                for result in future.result():
+                    results.append(result)
+                    on_result(result)
+    except BrokenProcessPool:
+        raise BuildCrashed("a build worker stopped unexpectedly (killed or out of memory); every file already "
+                           "written is complete: run 'handout build' again") from None
     return results
+
+
+class BuildCrashed(Exception):
+    """A worker process died; outputs written so far are whole (atomic), the rest are not written."""
 
 
 def summary_rows(results: Iterable[Result]) -> list[dict]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from handout_pipeline import __version__
+from handout_pipeline.build import BuildCrashed
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n import catalogs
 from handout_pipeline.i18n.units import units
@@ -33,6 +34,9 @@ def user_errors(func):
             return func(*args, **kwargs)
         except HandoutError as exc:
             _fail(str(exc))
+        except BuildCrashed as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: files already written are complete; run the command again", err=True)
             sys.exit(130)
@@ -78,6 +82,7 @@ def extract(ctx: click.Context, handouts: tuple[str, ...]) -> None:
 def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, ...]) -> None:
     """Create missing catalogs and merge the others with their template, keeping every translation."""
     project = _project(ctx)
+    merges = []  # every catalog is read and checked before any is written: a bad one stops all, half done is worse
     for handout_id in project.handout_ids(handouts):
         pot = project.pot_path(handout_id)
         if not pot.exists():
@@ -86,10 +91,11 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
         for language in project.languages(languages, translated_only=True):
             path = project.po_path(language, handout_id)
             old = catalogs.load_catalog(path, language) if path.exists() else None
-            merged = catalogs.merge(template, old, language)
-            changed = catalogs.save_if_changed(merged, path)
-            state = "created" if old is None else ("updated" if changed else "unchanged")
-            click.echo(f"{state} {path.relative_to(project.root)}")
+            merges.append((path, old, catalogs.merge(template, old, language)))
+    for path, old, merged in merges:
+        changed = catalogs.save_if_changed(merged, path)
+        state = "created" if old is None else ("updated" if changed else "unchanged")
+        click.echo(f"{state} {path.relative_to(project.root)}")
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class CheckConfig:
     max_sentence_words: int = 20
     max_sentence_chars: int = 40
     max_rare_share: float = 0.15
+    rare_zipf: float = 3.0
     min_translated_share: float = 1.0
     length_ratio_min: float = 0.3
     length_ratio_max: float = 3.5
@@ -75,11 +77,14 @@ def load_config(root: Path) -> Config:
         raise HandoutError("content root does not exist or is not a folder", root,
                            hint="run the command inside your handouts folder or pass --root DIR")
     path = root / "handout.toml"
+    pyproject = root / "pyproject.toml"
+    tool = _read_toml(pyproject).get("tool") if pyproject.is_file() and not path.is_file() else None
     if path.is_file():
         data, prefix = _read_toml(path), ""
-    elif (root / "pyproject.toml").is_file() and "handout" in _read_toml(root / "pyproject.toml").get("tool", {}):
-        path = root / "pyproject.toml"
-        data, prefix = _read_toml(path)["tool"]["handout"], "tool.handout."
+    elif isinstance(tool, dict) and "handout" in tool:
+        path, data, prefix = pyproject, tool["handout"], "tool.handout."
+        if not isinstance(data, dict):
+            raise _fail(path, "tool.handout", "must be a table", "write the settings under a [tool.handout] line")
     else:
         raise HandoutError("no handout.toml here", root,
                            hint="create handout.toml (see README: Configuration) or pass --root DIR")
@@ -121,7 +126,12 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
         raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
     region = _parse_region(path, data, prefix)
     audio = data.get("audio", {})
-    wpm = audio.get("words_per_minute", 140) if isinstance(audio, dict) else None
+    if not isinstance(audio, dict):
+        raise _fail(path, prefix + "audio", "must be a table", "write [audio] and words_per_minute = 140 below it")
+    for key in audio:
+        if key != "words_per_minute":  # a misspelt setting would otherwise be ignored without a word
+            raise _fail(path, f"{prefix}audio.{key}", "is not a known audio setting", "use words_per_minute")
+    wpm = audio.get("words_per_minute", 140)
     if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
@@ -167,8 +177,10 @@ def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:
         if not hasattr(defaults, key):
             names = ", ".join(CheckConfig.__dataclass_fields__)
             raise _fail(path, f"{prefix}check.{key}", "is not a known check setting", f"use one of: {names}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or not math.isfinite(value):
             raise _fail(path, f"{prefix}check.{key}", "must be a positive number", "see README: Configuration")
+        if isinstance(getattr(defaults, key), int) and not isinstance(value, int):
+            raise _fail(path, f"{prefix}check.{key}", "must be a whole number", f"e.g. {key} = {getattr(defaults, key)}")
         if key == "min_translated_share" and value > 1:
             raise _fail(path, f"{prefix}check.{key}", "must be between 0 and 1", "1.0 means every message")
         values[key] = type(getattr(defaults, key))(value)

@@ -29,7 +29,7 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("fr", "fr", "French", "ltr", "Noto Sans", "latin", "roa/fr", "kandel-moles", "fr"),
     Language("es", "es", "Spanish", "ltr", "Noto Sans", "latin", "roa/es-419", "inflesz", "es"),
     Language("zh_Hans", "zh-Hans", "Chinese (Simplified)", "ltr", "Noto Sans CJK SC", "cjk",
-             "sit/cmn", "sentence-length-chars", "zh"),
+             "sit/cmn-Latn-pinyin", "sentence-length-chars", "zh"),
     Language("zh_Hant", "zh-Hant", "Chinese (Traditional)", "ltr", "Noto Sans CJK TC", "cjk",
              "sit/yue", "sentence-length-chars", "zh"),
     Language("pa", "pa", "Punjabi (Gurmukhi)", "ltr", "Noto Sans Gurmukhi", "indic", "inc/pa",

@@ -28,13 +28,30 @@ _ATTRS = re.compile(r"\s*\{#([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\s*\Z")
 _FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary"}
 _REQUIRED_FRONT = _FRONT_KEYS - {"glossary"}
 _ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong", "em"}
+# What a writer of handouts calls the constructs the source format does not allow.
+_CONSTRUCTS = {
+    "fence": "a code block ('```')", "code_block": "an indented code block (4 or more spaces before the text)",
+    "blockquote": "a quote ('>')", "table": "a table", "ordered_list": "a numbered list",
+    "bullet_list": "a '-' list", "html_block": "raw HTML", "hr": "a horizontal line ('---', '***' or '___')",
+    "link": "a link", "image": "an image", "code_inline": "inline code ('`')", "html_inline": "raw HTML",
+    "s": "crossed-out text ('~~')", "paragraph": "text", "heading": "a heading",
+    "container_warnings": "another '::: warnings' block",
+}
+_CLOSING_FENCE = re.compile(r" {0,3}:{3,}[ \t]*\Z")
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark").disable(["html_block", "html_inline"])
+    # HTML, tables and strikethrough are parsed (not left as literal text) so that they can be refused by name;
+    # reference definitions are off because markdown-it drops them from the document without a trace.
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable(["reference"])
     md.use(front_matter_plugin)
-    md.use(container_plugin, name="warnings", validate=lambda params, *_: params.strip().startswith("warnings"))
+    # Every ':::' line with words after it opens a block, so that a misspelt '::: warning urgent' is reported.
+    md.use(container_plugin, name="warnings", validate=lambda params, *_: bool(params.strip()))
     return md
+
+
+def _describe(node_type: str) -> str:
+    return _CONSTRUCTS.get(node_type, node_type.replace("_", " "))
 
 
 _MD = _parser()
@@ -44,7 +61,7 @@ def read_handout(path: Path) -> Handout:
     """Parse one handout source; every problem is a HandoutError naming the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad and Word start UTF-8 files with a byte-order mark
     except FileNotFoundError:
         raise HandoutError("file not found", path, hint="check the handout ID and the source/ folder") from None
     except UnicodeDecodeError as exc:
@@ -57,18 +74,25 @@ def read_handout(path: Path) -> Handout:
 
 def parse_handout(text: str, path: Path) -> Handout:
     """Parse handout source text; `path` names the file in errors and must be <id>.md."""
-    root = SyntaxTreeNode(_MD.parse(text.replace("\r\n", "\n")))
+    # The same line endings as markdown-it, so that the line numbers of both agree.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    root = SyntaxTreeNode(_MD.parse(text))
     children = list(root.children)
     if not children or children[0].type != "front_matter":
+        if text.startswith("---"):
+            raise HandoutError("the front matter is not closed", path, 1,
+                               "add a line with only '---' after its last field (last_reviewed, glossary, ...)")
         raise HandoutError("has no front matter", path, 1,
                            "start the file with a '---' line, the title/id/language fields, and another '---'")
     front = _front_matter(children[0], path)
-    reader = _BlockReader(path)
+    reader = _BlockReader(path, text.split("\n"))
     sections = reader.sections(children[1:])
     attribution = normalise_space(front["attribution"])
     title = normalise_space(front["title"])
     for value, line_key in ((title, "title"), (attribution, "attribution")):
         reader.check_placeholders(value, front["_lines"].get(line_key, 1))
+    for entry, line in zip(front["glossary"], front["_glossary_lines"]):
+        reader.check_placeholders(entry["term"] + " " + entry["definition"], line)
     glossary = tuple(GlossaryEntry(e["id"], normalise_space(e["term"]), normalise_space(e["definition"]))
                      for e in front["glossary"])
     meta = Meta(front["id"], front["language"], normalise_space(front["audience"]),
@@ -79,18 +103,28 @@ def parse_handout(text: str, path: Path) -> Handout:
 
 def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
     start = (node.map[0] if node.map else 0) + 2  # the line after the opening '---'
+    lines: dict[str, int] = {}
     try:
+        lines, glossary_lines = _field_lines(node.content, start, path)
         data = yaml.safe_load(node.content)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = start + mark.line if mark else start
         problem = getattr(exc, "problem", None) or "not valid YAML"
+        # An unclosed quote or bracket is found only at the end: the line where it was opened is the one to fix.
+        mark = getattr(exc, "context_mark", None) if "end of stream" in problem else None
+        if mark is not None:
+            problem = "a quote or bracket opened on this line is never closed"
+        mark = mark or getattr(exc, "problem_mark", None)
+        line = start + mark.line if mark else start
         raise HandoutError(f"front matter: {problem}", path, line,
-                           "fix the YAML on that line (quote text that contains ':')") from None
+                           "fix the YAML on that line (quote text that contains ':', close every quote)") from None
+    except ValueError as exc:  # an impossible date such as 2026-13-45 (the only date field is last_reviewed)
+        raise HandoutError(f"front matter: impossible date ({exc})", path, lines.get("last_reviewed", start),
+                           "write the date as YEAR-MONTH-DAY, e.g. 2026-01-31") from None
+    except RecursionError:
+        raise HandoutError("front matter: brackets nested too deeply", path, start,
+                           "write plain 'key: value' lines") from None
     if not isinstance(data, dict):
         raise HandoutError("front matter must be 'key: value' lines", path, start, "see README: Source format")
-    lines = {k: start + i for i, raw in enumerate(node.content.splitlines())
-             for k in [raw.split(":", 1)[0].strip()] if k in _FRONT_KEYS}
     for key in data:
         if key not in _FRONT_KEYS:
             raise HandoutError(f"front matter: unknown field '{key}'", path, lines.get(key, start),
@@ -110,17 +144,39 @@ def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
     if data["language"] != "en":
         raise HandoutError(f"front matter: language '{data['language']}' is not supported as a source language",
                            path, lines.get("language", start), "write sources in English (language: en)")
-    data["glossary"] = _glossary(data.get("glossary") or [], path, lines.get("glossary", start))
+    data["glossary"] = _glossary(data.get("glossary") or [], path, lines.get("glossary", start), glossary_lines)
     data["_lines"] = lines
+    data["_glossary_lines"] = glossary_lines
     return data
 
 
-def _glossary(entries: Any, path: Path, line: int) -> list[dict[str, str]]:
+def _field_lines(content: str, start: int, path: Path) -> tuple[dict[str, int], list[int]]:
+    """The line of each top-level field and of each glossary entry; a field given twice is an error."""
+    root = yaml.compose(content, Loader=yaml.SafeLoader)
+    lines: dict[str, int] = {}
+    glossary: list[int] = []
+    if not isinstance(root, yaml.MappingNode):
+        return lines, glossary
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        line = start + key.start_mark.line
+        if key.value in lines:
+            raise HandoutError(f"front matter: field '{key.value}' is given twice (first on line {lines[key.value]})",
+                               path, line, "keep one of the two")
+        lines[key.value] = line
+        if key.value == "glossary" and isinstance(value, yaml.SequenceNode):
+            glossary = [start + entry.start_mark.line for entry in value.value]
+    return lines, glossary
+
+
+def _glossary(entries: Any, path: Path, line: int, entry_lines: list[int]) -> list[dict[str, str]]:
     if not isinstance(entries, list):
         raise HandoutError("front matter: glossary must be a list", path, line,
                            "write '- id: ...', 'term: ...', 'definition: ...' for each entry")
     seen: set[str] = set()
-    for entry in entries:
+    for index, entry in enumerate(entries):
+        line = entry_lines[index] if index < len(entry_lines) else line
         if not isinstance(entry, dict) or set(entry) != {"id", "term", "definition"} or not all(
                 isinstance(v, str) and v.strip() for v in entry.values()):
             raise HandoutError("front matter: each glossary entry needs exactly id, term and definition",
@@ -135,8 +191,9 @@ def _glossary(entries: Any, path: Path, line: int) -> list[dict[str, str]]:
 class _BlockReader:
     """Turns the syntax tree into sections; remembers IDs and placeholders to catch repeats."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lines: list[str]) -> None:
         self.path = path
+        self.lines = lines
         self.ids: dict[str, int] = {}
         self.placeholders: set[str] = set()
 
@@ -170,6 +227,9 @@ class _BlockReader:
             case "heading":
                 raise self.error(node, f"heading level {node.tag[1:]} is not allowed here",
                                  "use '##' for sections and '###' inside them; the title goes in the front matter")
+            case "paragraph" if node.children[0].content.lstrip().startswith(":::"):
+                raise self.error(node, "this ':::' line closes no warning block",
+                                 "remove it, or open the block above with '::: warnings TIER'")
             case "paragraph":
                 return self.paragraph(node)
             case "bullet_list":
@@ -177,7 +237,7 @@ class _BlockReader:
             case "container_warnings":
                 return self.warnings(node)
             case other:
-                raise self.error(node, f"unsupported Markdown construct ({other.replace('_', ' ')})",
+                raise self.error(node, f"{_describe(other)} is not allowed in a handout",
                                  "use headings, paragraphs, '-' bullet lists and '::: warnings TIER' blocks only")
 
     def line(self, node: SyntaxTreeNode) -> int:
@@ -187,7 +247,7 @@ class _BlockReader:
         """(id, message source, attributes) of a block whose text is in `inline`."""
         for child in inline.walk(include_self=False):
             if child.type not in _ALLOWED_INLINE:
-                raise self.error(node, f"unsupported inline Markdown ({child.type.replace('_', ' ')})",
+                raise self.error(node, f"{_describe(child.type)} is not allowed in a handout",
                                  "use plain text with **bold** or *emphasis* only (no links, code or HTML)")
         source = normalise_space(inline.content)
         m = _ATTRS.search(source)
@@ -239,8 +299,11 @@ class _BlockReader:
 
     def item(self, node: SyntaxTreeNode, in_warning: bool) -> ListItem:
         parts = list(node.children)
-        if not parts or parts[0].type != "paragraph":
+        if not parts:
             raise self.error(node, "empty list item", "write the item's text, ending with its {#id}")
+        if parts[0].type != "paragraph":
+            raise self.error(parts[0], f"a list item must start with its text, not {_describe(parts[0].type)}",
+                             "write the item's text, ending with its {#id}")
         children: tuple[ListItem, ...] = ()
         for extra in parts[1:]:
             if extra.type != "bullet_list" or children:
@@ -254,10 +317,15 @@ class _BlockReader:
     def warnings(self, node: SyntaxTreeNode) -> WarningBlock:
         words = node.info.split()
         tiers = ", ".join(t.value for t in Tier)
-        if len(words) != 2 or words[1] not in {t.value for t in Tier}:
-            raise self.error(node, f"'::: {node.info.strip()}' does not name an urgency tier",
+        if len(words) != 2 or words[0] != "warnings" or words[1] not in {t.value for t in Tier}:
+            raise self.error(node, f"'::: {node.info.strip()}' is not a warning block of a known urgency tier",
                              f"write '::: warnings TIER' with TIER one of: {tiers}")
         tier = Tier(words[1])
+        # markdown-it runs an unclosed block to the end of the document, swallowing what follows it.
+        closing = node.map[1] if node.map else len(self.lines)
+        if closing >= len(self.lines) or not _CLOSING_FENCE.match(self.lines[closing]):
+            raise self.error(node, f"the {tier.value} warning block is not closed",
+                             "add a line with only ':::' after its last warning sign")
         intros: list[Paragraph] = []
         items: tuple[ListItem, ...] | None = None
         for child in node.children:
@@ -265,9 +333,18 @@ class _BlockReader:
                 intros.append(self.paragraph(child))
             elif child.type == "bullet_list" and items is None:
                 items = self.items(child, in_warning=True)
-            else:
-                raise self.error(child, f"unexpected {child.type.replace('_', ' ')} in the {tier.value} warning block",
+            elif child.type in ("container_warnings", "heading"):
+                raise self.error(child, f"{_describe(child.type)} inside the {tier.value} warning block "
+                                        f"that starts on line {self.line(node)}",
+                                 "close that block with a line with only ':::' first")
+            elif items is None:
+                raise self.error(child, f"{_describe(child.type)} is not allowed in the {tier.value} warning block",
                                  "a warning block holds its intro sentence, then one '-' list of warning signs")
+            else:
+                raise self.error(child, f"{_describe(child.type)} after the list of warning signs in the "
+                                        f"{tier.value} warning block",
+                                 "a warning block holds its intro sentence, then one '-' list of warning signs: "
+                                 "make this a '-' warning sign or move it after the closing ':::'")
         if not intros:
             raise self.error(node, f"the {tier.value} warning block has no intro sentence",
                              "start it with the sentence that says what to do, e.g. 'Call {emergency_number} if:'")

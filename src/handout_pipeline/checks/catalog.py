@@ -69,8 +69,8 @@ def catalog_findings(handout_id: str, language: Language, template_units: list[U
         if problem:
             if unit.safety_critical:
                 add("warning-signs", "error", unit, f"{problem}: {unit.msgid!r}")
-            elif problem.startswith("stale"):
-                add("integrity", "warning", unit, f"{problem}: {unit.msgid!r}")
+            else:
+                add("integrity", "warning", unit, f"{problem}; readers see the English: {unit.msgid!r}")
             continue
         findings += [Finding("integrity", severity, handout_id, language.tag, unit.context, detail)
                      for severity, detail in integrity_problems(unit.msgid, str(message.string), language, cfg)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
@@ -24,6 +24,8 @@ from handout_pipeline.model import Handout
 BRACE_FLAG = "python-brace-format"
 STALE_NOTE = "previous translation (the English changed; translate again): "
 _DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.M)
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_PREVIOUS = re.compile(r'msgid\s+((?:"(?:[^"\\]|\\.)*"\s*)+)(?:msgid_plural\s+((?:"(?:[^"\\]|\\.)*"\s*)+))?')
 
 
 def pot_path(locales_dir: Path, handout_id: str) -> Path:
@@ -64,8 +66,26 @@ def _header_comment(handout: Handout) -> str:
 
 def render(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, include_previous=True, sort_output=False)
-    return buffer.getvalue()
+    write_po(buffer, catalog, width=76, include_previous=True, sort_output=False, ignore_obsolete=True)
+    return buffer.getvalue() + _render_obsolete(catalog)
+
+
+def _render_obsolete(catalog: Catalog) -> bytes:
+    """The obsolete entries with their fuzzy flag, which Babel leaves out: a revived guess must stay a guess."""
+    if not catalog.obsolete:
+        return b""
+    only = Catalog(charset="utf-8", fuzzy=False)
+    only.obsolete = catalog.obsolete
+    buffer = io.BytesIO()
+    write_po(buffer, only, width=76, omit_header=True, sort_output=False)
+    entries = buffer.getvalue().split(b"\n\n")  # a PO entry never holds a blank line
+    out = []
+    for message, entry in zip(catalog.obsolete.values(), entries):
+        if message.fuzzy:
+            at = entry.find(b"#~ ")
+            entry = entry[:at] + b"#, fuzzy\n" + entry[at:]
+        out.append(entry)
+    return b"\n\n".join(out + entries[len(out):])
 
 
 def save_if_changed(catalog: Catalog, path: Path) -> bool:
@@ -92,6 +112,7 @@ def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog
     Same English: the translation stays. Changed English: the old msgid is kept as `#|`; an ordinary
     message keeps its translation marked fuzzy; a safety-critical one is emptied (it must not ship)
     and its old translation kept in a translator comment. Gone from the template: obsolete (`#~`).
+    An old message with the very same English and ID is preferred, even an obsolete one.
     """
     catalog = new_catalog(template, language)
     if old is not None:
@@ -99,38 +120,54 @@ def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog
         catalog.last_translator = old.last_translator
         catalog.language_team = old.language_team
         catalog.obsolete.update(old.obsolete)
-    previous = {m.context: m for m in (old or []) if m.id and m.context}
-    previous.update({m.context: m for m in catalog.obsolete.values() if m.context and m.context not in previous})
-    seen: set[str] = set()
+    active = [m for m in (old or []) if m.id]
+    candidates = [*catalog.obsolete.values(), *active]  # later wins: a live entry over an obsolete one
+    exact = {_key(m): m for m in candidates}
+    by_context = {m.context: m for m in candidates if m.context}
+    used: set[int] = set()
     for tmpl in template:
         if not tmpl.id:
             continue
-        seen.add(tmpl.context)
-        prior = previous.get(tmpl.context)
+        prior = exact.get(_key(tmpl))
+        if prior is None or id(prior) in used:
+            prior = by_context.get(tmpl.context) if tmpl.context else None
         message = Message(tmpl.id, "", locations=list(tmpl.locations), flags=set(tmpl.flags),
                           auto_comments=list(tmpl.auto_comments), context=tmpl.context)
-        if prior is not None:
+        if prior is not None and id(prior) not in used:
+            used.add(id(prior))
             _carry_over(message, prior)
             _drop_obsolete(catalog, prior)
         catalog[tmpl.id] = message  # Babel keys it by (msgid, msgctxt)
-    if old is not None:
-        for message in old:
-            if message.id and message.context not in seen:
-                catalog.obsolete[(message.id, message.context)] = message
+    for message in active:
+        if id(message) not in used:  # every old message is carried over or kept as obsolete, none dropped
+            catalog.obsolete[_key(message)] = message
+    live = {_key(m) for m in catalog if m.id}
+    for key in [k for k in catalog.obsolete if k in live]:
+        del catalog.obsolete[key]  # an obsolete twin of a live entry: msgfmt rejects the file
     return catalog
 
 
+def _key(message: Message) -> str | tuple[str, str]:
+    """The key Babel's read_po gives a message (obsolete ones too)."""
+    ident = message.id if isinstance(message.id, str) else message.id[0]
+    return (ident, message.context) if message.context is not None else ident
+
+
 def _carry_over(message: Message, prior: Message) -> None:
-    message.user_comments = [c for c in prior.user_comments if not c.startswith(STALE_NOTE)]
+    # Translator comments are never dropped: an old STALE_NOTE may hold the only copy of a translation.
+    message.user_comments = list(prior.user_comments)
     translated = isinstance(prior.string, str) and prior.string != ""
     if prior.id == message.id:
         message.string = prior.string
-        message.previous_id = prior.previous_id
+        message.previous_id = list(prior.previous_id)
         if prior.fuzzy:
             message.flags.add("fuzzy")
-        message.user_comments = list(prior.user_comments)
         return
-    message.previous_id = [prior.id] if isinstance(prior.id, str) else list(prior.id)
+    if prior.fuzzy and prior.previous_id:
+        # The translation was made for the English before that one: show the translator that one.
+        message.previous_id = list(prior.previous_id)
+    else:
+        message.previous_id = [prior.id] if isinstance(prior.id, str) else list(prior.id)
     message.flags.add("fuzzy")
     if not translated:
         return
@@ -143,7 +180,7 @@ def _carry_over(message: Message, prior: Message) -> None:
 
 def _drop_obsolete(catalog: Catalog, prior: Message) -> None:
     for key, message in list(catalog.obsolete.items()):
-        if message is prior or (message.context == prior.context and message.id == prior.id):
+        if message is prior:
             del catalog.obsolete[key]
 
 
@@ -166,7 +203,25 @@ def load_catalog(path: Path, language: Language | None = None) -> Catalog:
                            "fix the entry on that line (open the file in Poedit to see it)") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise HandoutError(f"broken catalog: {exc}", path, hint="save it as UTF-8 from your PO editor") from None
+    _restore_previous_ids(catalog)
     return catalog
+
+
+def _restore_previous_ids(catalog: Catalog) -> None:
+    """Babel reads `#| msgid` lines as translator comments; make them the previous msgid again."""
+    for message in [*catalog, *catalog.obsolete.values()]:
+        lines = [c for c in message.user_comments if c.startswith("|")]
+        if not message.id or not lines:
+            continue
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+        # Comment lines are wrapped at spaces, even inside the quotes: joining them with one space undoes it.
+        m = _PREVIOUS.search(" ".join(c[1:].strip() for c in lines))
+        if m:
+            message.previous_id = [_unquote(group) for group in m.groups() if group is not None]
+
+
+def _unquote(strings: str) -> str:
+    return "".join(unescape(q) for q in _QUOTED.findall(strings))
 
 
 def _lineno(message: str) -> int | None:
@@ -175,6 +230,9 @@ def _lineno(message: str) -> int | None:
 
 
 def _check_header(path: Path, raw: bytes) -> None:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise HandoutError("starts with a byte-order mark (BOM)", path, 1,
+                           "save it as UTF-8 without BOM (Poedit does this)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -197,18 +255,32 @@ def _msgfmt_check(path: Path) -> None:
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return
-    result = subprocess.run([msgfmt, "--check-format", "--check-header", "--check-domain", "-o", os.devnull,
+    # Syntax, header and domain only: placeholders and numbers are content, reported by `handout check`.
+    result = subprocess.run([msgfmt, "--check-header", "--check-domain", "-o", os.devnull,
                              str(path)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
     if result.returncode == 0:
         return
     lines = [line for line in result.stderr.splitlines() if line.strip() and "fatal error" not in line
              and "found " not in line]
-    first = lines[0] if lines else result.stderr.strip()
-    m = re.match(rf"^(?:{re.escape(msgfmt)}|msgfmt): ?(?:{re.escape(str(path))}):(\d+):(?:\d+:)? ?(.*)", first) \
-        or re.match(r"^.*?:(\d+):(?:\d+:)? ?(.*)", first)
-    line, message = (int(m.group(1)), m.group(2)) if m else (None, first)
-    raise HandoutError(f"broken catalog: {message.strip()}", path, line,
-                       "fix the entry on that line (msgfmt --check found it)")
+    found = [_msgfmt_line(msgfmt, path, line) for line in lines[:2]] or [(None, result.stderr.strip())]
+    (line, message), (other_line, other) = found[0], found[-1]
+    hint = "fix the entry on that line (msgfmt --check found it)"
+    # msgfmt tells some problems in two lines, "X..." then "...Y": say them as one.
+    if message == "end-of-line within string" and line:
+        line -= 1  # msgfmt has read the line end when it notices: the unclosed quote is on the line before
+        message, hint = "a quote is not closed at the end of this line", 'end the text with "'
+    elif "duplicate message definition" in message:
+        message, hint = f"this entry is a duplicate of the one on line {other_line}", "delete one of the two"
+    elif message.startswith("nplurals") and "plural forms" in other:
+        message = f"the header says {message.rstrip('.')}, {other.lstrip('.')}"
+        line, hint = other_line, "give every plural entry as many msgstr[N] lines as the header's nplurals"
+    raise HandoutError(f"broken catalog: {message.strip()}", path, line, hint)
+
+
+def _msgfmt_line(msgfmt: str, path: Path, text: str) -> tuple[int | None, str]:
+    m = re.match(rf"^(?:{re.escape(msgfmt)}|msgfmt): ?(?:{re.escape(str(path))}):(\d+):(?:\d+:)? ?(.*)", text) \
+        or re.match(r"^.*?:(\d+):(?:\d+:)? ?(.*)", text)
+    return (int(m.group(1)), m.group(2).strip()) if m else (None, text.strip())
 
 
 @dataclass(frozen=True, slots=True)

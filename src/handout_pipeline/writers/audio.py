@@ -1,0 +1,241 @@
+"""MP3 narration: headings announced, pauses between parts, phone numbers digit by digit, ID3 chapters."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import assert_never
+
+import lameenc
+from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TXXX, USLT, CTOCFlags
+
+from handout_pipeline.inline import normalise_space
+from handout_pipeline.languages import Language, get_language
+from handout_pipeline.model import (BulletList, Handout, Heading, Paragraph, Text, WarningBlock,
+                                    plain, walk_items)
+from handout_pipeline.writers import RenderContext, WriterUnavailable
+from handout_pipeline.writers import audio_synth
+from handout_pipeline.writers.audio_synth import SAMPLE_RATE
+
+BIT_RATE = 48                # kbit/s CBR: clear speech at 22050 Hz mono, ~360 kB a minute
+
+# Pauses in ms after a cue, on top of the short end-of-sentence pause eSpeak adds itself.
+PAUSE_TITLE = 1200
+PAUSE_HEADING = 800          # a heading or tier label is announced, then a pause
+PAUSE_PARAGRAPH = 500
+PAUSE_ITEM = 350             # between warning signs and bullets
+PAUSE_BLOCK = 600            # after the last cue of a block
+PAUSE_SECTION = 1500         # between sections
+PAUSE_TERM = 300             # between a glossary term and its definition
+PAUSE_END = 700
+
+# ISO 639-2 (terminology) codes for ID3 TLAN and USLT, by primary language subtag.
+ISO_639_2 = {"en": "eng", "fr": "fra", "es": "spa", "zh": "zho", "pa": "pan", "ar": "ara",
+             "fa": "fas", "vi": "vie", "ko": "kor", "tl": "tgl"}
+
+# How many of a script's characters eSpeak speaks in the time of one English word at the same
+# rate (measured here at 140 wpm, see word_count); these scripts are not written with spaces.
+_CHARS_PER_WORD = {"Han": 1.2, "Hangul": 1.5}
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One utterance of the narration and the silence after it."""
+
+    text: str
+    pause_ms: int
+    section: int | None = None   # index of the section it belongs to; None: title, glossary, attribution
+
+
+def spoken_phone(number: str) -> str:
+    """A phone number as eSpeak reads it digit by digit ("911" -> "9 1 1"); groups kept apart by commas."""
+    groups = [group for group in re.split(r"[^\d]+", number) if group]
+    return ", ".join(" ".join(group) for group in groups)
+
+
+def narration(handout: Handout) -> list[Cue]:
+    """Every utterance in reading order: title, sections, glossary, attribution."""
+    cues = [Cue(_spoken(handout.title), PAUSE_TITLE)]
+    for index, section in enumerate(handout.sections):
+        part = [Cue(_spoken(section.heading.text), PAUSE_HEADING, index)]
+        for block in section.blocks:
+            part += _end_block(_block_cues(block, handout, index))
+        cues += _end_with(part, PAUSE_SECTION)
+    if handout.glossary:
+        part = [Cue(_clean(handout.labels.glossary), PAUSE_HEADING)]
+        for entry in handout.glossary:
+            part += [Cue(_clean(entry.term), PAUSE_TERM), Cue(_clean(entry.definition), PAUSE_PARAGRAPH)]
+        cues += _end_with(part, PAUSE_SECTION)
+    cues.append(Cue(_spoken(handout.attribution), PAUSE_END))
+    return [cue for cue in cues if cue.text]
+
+
+def narration_script(handout: Handout, ctx: RenderContext) -> list[str]:
+    """Exactly the texts sent to the synthesiser, in reading order (also stored in the MP3's USLT)."""
+    return [cue.text for cue in narration(handout)]
+
+
+def _block_cues(block, handout: Handout, section: int) -> list[Cue]:
+    match block:
+        case Heading():
+            return [Cue(_spoken(block.text), PAUSE_HEADING, section)]
+        case Paragraph():
+            return [Cue(_spoken(block.text), PAUSE_PARAGRAPH, section)]
+        case BulletList():
+            return [Cue(_spoken(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+        case WarningBlock():
+            label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section)
+            intros = [Cue(_spoken(intro.text), PAUSE_PARAGRAPH, section) for intro in block.intros]
+            signs = [Cue(_spoken(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+            return [label, *intros, *signs]
+        case _:
+            assert_never(block)
+
+
+def _end_block(cues: list[Cue]) -> list[Cue]:
+    return _end_with(cues, PAUSE_BLOCK)
+
+
+def _end_with(cues: list[Cue], pause_ms: int) -> list[Cue]:
+    if cues:
+        cues[-1] = replace(cues[-1], pause_ms=max(cues[-1].pause_ms, pause_ms))
+    return cues
+
+
+def _spoken(text: Text) -> str:
+    return _clean("".join(spoken_phone(span.text) if span.fact else span.text for span in text))
+
+
+def _clean(text: str) -> str:
+    """One line of plain text: control characters dropped (they are not speech), spaces collapsed."""
+    return normalise_space("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text))
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+def word_count(text: str, language: Language | str) -> int:
+    """Words as a duration measure: spaced words, or Han/Hangul characters scaled to English words."""
+    lang = language if isinstance(language, Language) else get_language(language)
+    han = len(_HAN.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    if lang.script_class != "cjk" or (han == 0 and hangul == 0):
+        return sum(1 for token in text.split() if _WORD.search(token))
+    rest = _HAN.sub(" ", _HANGUL.sub(" ", text))
+    spaced = sum(1 for token in rest.split() if _WORD.search(token))
+    return spaced + round(han / _CHARS_PER_WORD["Han"] + hangul / _CHARS_PER_WORD["Hangul"])
+
+
+def expected_duration_range(word_count: int, wpm: int) -> tuple[float, float]:
+    """Seconds a complete narration of `word_count` words at `wpm` may last (generous bounds)."""
+    nominal = 60.0 * word_count / wpm
+    return 0.65 * nominal, 2.5 * nominal + 30.0
+
+
+# --- writer ------------------------------------------------------------------------------------------
+
+def inputs(ctx: RenderContext) -> list[Path]:
+    """This writer's code and the eSpeak NG voice, dictionary and phoneme data it speaks with."""
+    files = [Path(__file__).resolve(), Path(audio_synth.__file__).resolve()]
+    if ctx.language.voice:
+        files += audio_synth.voice_data_files(ctx.language.voice)
+    return files
+
+
+def write(handout: Handout, ctx: RenderContext) -> bytes:
+    """The narration of a resolved, translated handout as a tagged MP3."""
+    voice = _voice(ctx.language)
+    cues = narration(handout)
+    try:
+        pcm = audio_synth.render([cue.text for cue in cues], voice, ctx.words_per_minute)
+    except audio_synth.VoiceUnavailable as exc:
+        raise WriterUnavailable(f"no usable eSpeak NG voice for {ctx.language.name}: {exc}",
+                                hint="the other formats are still built; check the voice in languages.py "
+                                     "with `espeak-ng -q -x -v VOICE TEXT`") from None
+    audio, starts = _join(pcm, cues)
+    mp3 = _encode(audio)
+    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2)
+
+
+def _voice(language: Language) -> str:
+    if not language.voice:
+        raise WriterUnavailable(f"no eSpeak NG voice for {language.name}",
+                                hint=f"eSpeak NG has no {language.name} voice; the PDF, DOCX and TXT are "
+                                     "still built (a recorded human narration could be added by hand)")
+    return language.voice
+
+
+def _join(pcm: list[bytes], cues: list[Cue]) -> tuple[bytes, list[int]]:
+    """Segments joined with their pauses; returns the audio and each cue's start, in samples."""
+    out = bytearray()
+    starts = []
+    for samples, cue in zip(pcm, cues, strict=True):
+        starts.append(len(out) // 2)
+        out += samples
+        out += bytes(2 * (SAMPLE_RATE * cue.pause_ms // 1000))
+    return bytes(out), starts
+
+
+def _encode(pcm: bytes) -> bytes:
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(BIT_RATE)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(5)          # LAME default: good quality; 2 is 3x slower for no audible gain in speech
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+def _ms(samples: int) -> int:
+    return round(samples * 1000 / SAMPLE_RATE)
+
+
+def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], starts: list[int],
+         total: int) -> bytes:
+    """ID3v2.3: title, language, length, one chapter per section, and the narration script."""
+    code = iso_639_2(ctx.language)
+    title = _clean(plain(handout.title))
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=[title]))
+    tags.add(TLAN(encoding=3, text=[code]))
+    tags.add(TLEN(encoding=3, text=[str(_ms(total))]))
+    tags.add(TXXX(encoding=3, desc="eSpeak NG voice", text=[ctx.language.voice or ""]))
+    chapters = _chapters(handout, cues, starts, total)
+    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                  child_element_ids=[element for element, *_ in chapters],
+                  sub_frames=[TIT2(encoding=3, text=[title])]))
+    for element, start, end, heading in chapters:
+        tags.add(CHAP(element_id=element, start_time=start, end_time=end,
+                      sub_frames=[TIT2(encoding=3, text=[heading])]))
+    tags.add(USLT(encoding=3, lang=code, desc="narration", text="\n".join(cue.text for cue in cues)))
+    out = io.BytesIO(mp3)
+    tags.save(out, v2_version=3, padding=lambda info: 0)
+    return out.getvalue()
+
+
+def _chapters(handout: Handout, cues: list[Cue], starts: list[int], total: int):
+    """(element id, start ms, end ms, heading) per section: from its heading to the next part."""
+    bounds: dict[int, list[int]] = {}
+    for position, cue in enumerate(cues):
+        if cue.section is not None:
+            bounds.setdefault(cue.section, [position, position])[1] = position
+    chapters = []
+    for index, section in enumerate(handout.sections):
+        if index not in bounds:
+            continue
+        first, last = bounds[index]
+        end = starts[last + 1] if last + 1 < len(starts) else total
+        element = section.heading.id if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", section.heading.id) else f"ch{index}"
+        chapters.append((element, _ms(starts[first]), _ms(end), _clean(plain(section.heading.text))))
+    return chapters
+
+
+def iso_639_2(language: Language) -> str:
+    """The ISO 639-2 code ID3 uses for a language ('und' when unknown)."""
+    return ISO_639_2.get(language.tag.split("-")[0].lower(), "und")

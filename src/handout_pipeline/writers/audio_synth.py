@@ -1,0 +1,320 @@
+"""Speech for the MP3 writer: pyttsx3 driving eSpeak NG, in a fresh child process per narration."""
+
+# Why a child process: eSpeak NG keeps synthesis state between utterances (the pitch-flutter
+# index, gain control and cycle counter are statics in wavegen.c, with no reset call), so the same
+# text comes out slightly different after other text was spoken. A fresh process per narration
+# makes the samples depend on the narration alone. It also keeps libespeak-ng and its thread out
+# of the build's worker processes, where a fork would inherit a half-initialised engine.
+#
+# Run as `python -m handout_pipeline.writers.audio_synth WORKDIR`: reads WORKDIR/request.json
+# ({"voice", "rate", "segments"}), writes WORKDIR/seg-NNNN.wav, exits 0; on failure writes the
+# reason to stderr and exits EXIT_FAILED, or EXIT_UNAVAILABLE when no usable voice or library.
+
+from __future__ import annotations
+
+import array
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+SAMPLE_RATE = 22050          # eSpeak NG always renders mono 16-bit 22050 Hz
+EXIT_FAILED = 3
+EXIT_UNAVAILABLE = 4
+UTTERANCE_TIMEOUT = 60.0     # seconds; synthesis runs far faster than real time
+MIN_PEAK = 512               # a segment whose loudest sample is quieter than this said nothing
+FOREIGN_LIMIT = 0.5          # share of words read with another language's phonemes that means "wrong voice"
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+_SWITCH = re.compile(r"\(([a-z][a-z0-9-]*)\)")
+
+
+class SynthesisError(RuntimeError):
+    """eSpeak NG did not produce the narration (our bug or a broken installation, not the user's)."""
+
+
+class VoiceUnavailable(SynthesisError):
+    """No usable eSpeak NG voice or library for this narration."""
+
+
+class Engine(Protocol):
+    """The part of pyttsx3's Engine the narration uses."""
+
+    def connect(self, topic: str, cb: Any) -> dict: ...
+    def setProperty(self, name: str, value: Any) -> None: ...
+    def getProperty(self, name: str) -> Any: ...
+    def save_to_file(self, text: str, filename: str, name: str | None = None) -> None: ...
+    def runAndWait(self) -> None: ...
+
+
+@dataclass
+class _Events:
+    """What the engine reported about the utterance in progress."""
+
+    finished: threading.Event
+    completed: bool = False
+    errors: list[BaseException] | None = None
+
+    def reset(self) -> None:
+        self.finished.clear()
+        self.completed = False
+        self.errors = []
+
+
+def synthesise(segments: list[str], voice: str, rate: int, workdir: Path, engine: Engine,
+               phonemes: Any = None, settle: Any = None) -> list[Path]:
+    """One WAV per segment, spoken by `voice` at `rate` words a minute; raises if any step fails.
+
+    `phonemes(text)` gives eSpeak's phoneme transcription (to refuse a voice that reads the text as
+    another language); `settle()` blocks until eSpeak is idle (see _speak).
+    """
+    events = _Events(threading.Event(), errors=[])
+    engine.connect("finished-utterance", lambda name=None, completed=True, **_: _finish(events, completed))
+    engine.connect("error", lambda name=None, exception=None, **_: events.errors.append(exception))
+    _select_voice(engine, events, voice, rate)
+    if phonemes is not None:
+        check_phonemes(phonemes("\n".join(segments)), voice, dictionary_name(voice))
+    paths = []
+    for index, text in enumerate(segments):
+        path = workdir / f"seg-{index:04d}.wav"
+        _speak(engine, events, text, path, settle)
+        paths.append(path)
+    return paths
+
+
+def _finish(events: _Events, completed: bool) -> None:
+    events.completed = completed
+    events.finished.set()
+
+
+def _select_voice(engine: Engine, events: _Events, voice: str, rate: int) -> None:
+    """Set voice and rate and prove they took effect: a bad voice id otherwise keeps the old voice."""
+    known = {v.id.casefold() for v in engine.getProperty("voices")}
+    if voice.casefold() not in known:
+        raise VoiceUnavailable(f"eSpeak NG has no voice {voice!r}")
+    events.reset()
+    engine.setProperty("voice", voice)
+    engine.setProperty("rate", rate)
+    # Property changes are queued until the loop runs; nothing is spoken yet, so this only applies them.
+    with _quiet():
+        engine.runAndWait()
+    current = engine.getProperty("voice")
+    if events.errors or str(current).casefold() != voice.casefold():
+        raise VoiceUnavailable(f"eSpeak NG voice {voice!r} did not take effect (current voice {current!r}"
+                               f"{', error: ' + str(events.errors[0]) if events.errors else ''})")
+    if engine.getProperty("rate") != rate:
+        raise SynthesisError(f"eSpeak NG rate {rate} did not take effect ({engine.getProperty('rate')})")
+
+
+def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Any = None) -> None:
+    """One utterance per runAndWait, then wait for its end: queued saves keep only the last file."""
+    events.reset()
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    engine.save_to_file(text, str(path))
+    with _quiet():
+        engine.runAndWait()
+        # runAndWait can return before eSpeak's thread has written the file.
+        finished = events.finished.wait(UTTERANCE_TIMEOUT)
+    if settle is not None:
+        # eSpeak still counts as playing for a moment after the last callback; pyttsx3's next
+        # runAndWait would then flag a stop and cancel (or report as cancelled) the next utterance.
+        settle()
+    if events.errors:
+        raise SynthesisError(f"eSpeak NG failed on {text!r}: {events.errors[0]}")
+    if not finished or not events.completed:
+        raise SynthesisError(f"eSpeak NG did not finish {text!r}")
+    check_wav(path, text)
+
+
+def check_wav(path: Path, text: str) -> None:
+    """Fail on a missing, empty, wrongly formatted or silent utterance."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            params = wav.getparams()
+            frames = wav.readframes(params.nframes)
+    except (OSError, EOFError, wave.Error) as exc:
+        raise SynthesisError(f"no audio for {text!r}: {exc}") from None
+    if params.nframes == 0:
+        raise SynthesisError(f"eSpeak NG produced a zero-length WAV for {text!r}")
+    if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, SAMPLE_RATE):
+        raise SynthesisError(f"unexpected WAV format {params[:3]} for {text!r}")
+    samples = array.array("h", frames)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    if max(map(abs, samples)) < MIN_PEAK:
+        raise SynthesisError(f"eSpeak NG produced silence for {text!r}")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """pyttsx3's eSpeak driver prints "Audio saved to …" on stdout; keep it out of our output."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+# --- is this the voice of this text? --------------------------------------------------------------
+
+def dictionary_name(voice: str) -> str:
+    """The eSpeak NG dictionary a voice uses; phoneme output names it when switching back."""
+    path = voice_file(voice)
+    if path is not None:
+        lines = [line.split("//")[0].split() for line in path.read_text(encoding="latin-1").splitlines()]
+        for words in lines:
+            if len(words) >= 2 and words[0] == "dictionary":
+                return words[1]
+        for words in lines:
+            if len(words) >= 2 and words[0] == "language":
+                return words[1].split("-")[0]
+    return voice.rsplit("/", 1)[-1].split("-")[0].lower()
+
+
+def foreign_share(phonemes: str, own: str) -> tuple[float, str | None]:
+    """Share of words eSpeak read with another language's rules ("(en)…" runs), and that language."""
+    total = foreign = 0
+    other: dict[str, int] = {}
+    for clause in phonemes.splitlines():
+        current = own
+        # re.split with one group alternates: text, language, text, language, ...
+        for i, part in enumerate(_SWITCH.split(clause)):
+            if i % 2 == 1:
+                current = part
+                continue
+            words = len(part.replace("_|", " ").split())
+            total += words
+            if current != own:
+                foreign += words
+                other[current] = other.get(current, 0) + words
+    if total == 0:
+        return 0.0, None
+    return foreign / total, max(other, key=other.get) if other else None
+
+
+def check_phonemes(phonemes: str, voice: str, own: str) -> None:
+    """Refuse a voice that reads most of the text with another language's phonemes."""
+    share, other = foreign_share(phonemes, own)
+    if share > FOREIGN_LIMIT:
+        raise VoiceUnavailable(f"eSpeak NG voice {voice!r} reads {share:.0%} of this text with "
+                               f"'{other}' phonemes, not as '{own}'")
+
+
+def _library_phonemes(text: str) -> str:
+    """Phonemes of `text` in the current voice, clause per line, as `espeak-ng -q -x` prints them."""
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    func = _espeak.dll.espeak_TextToPhonemes
+    func.restype = ctypes.c_char_p
+    func.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+    pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+    clauses = []
+    while pointer.value:
+        out = func(ctypes.byref(pointer), 1, 0)   # 1 = espeakCHARS_UTF8, 0 = ASCII phoneme names
+        clauses.append(out.decode("utf-8", "replace") if out else "")
+    return "\n".join(clauses)
+
+
+# --- eSpeak NG data files ---------------------------------------------------------------------------
+
+def data_dir() -> Path | None:
+    """The installed espeak-ng-data folder, if any."""
+    candidates = [os.environ.get("ESPEAK_DATA_PATH", "")]
+    candidates += sorted(str(p) for p in Path("/usr/lib").glob("*/espeak-ng-data"))
+    candidates += ["/usr/share/espeak-ng-data", "/usr/local/share/espeak-ng-data", "/usr/lib/espeak-ng-data"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "phontab").is_file():
+            return Path(candidate)
+        if candidate and (Path(candidate) / "espeak-ng-data" / "phontab").is_file():
+            return Path(candidate) / "espeak-ng-data"
+    return None
+
+
+def voice_file(voice: str) -> Path | None:
+    """The voice definition file of a full voice id such as sit/cmn-Latn-pinyin."""
+    root = data_dir()
+    if root is None:
+        return None
+    path = root / "lang" / voice
+    if path.is_file():
+        return path
+    wanted = voice.casefold()
+    for candidate in sorted((root / "lang").rglob("*")):
+        if candidate.is_file() and candidate.relative_to(root / "lang").as_posix().casefold() == wanted:
+            return candidate
+    return None
+
+
+def voice_data_files(voice: str) -> list[Path]:
+    """The data files that decide how a voice sounds: voice file, dictionary, phoneme tables."""
+    root = data_dir()
+    if root is None:
+        return []
+    files = [voice_file(voice), root / f"{dictionary_name(voice)}_dict"]
+    files += [root / name for name in ("phontab", "phonindex", "phondata", "intonations")]
+    return [path for path in files if path is not None and path.is_file()]
+
+
+# --- parent side ------------------------------------------------------------------------------------
+
+def render(segments: list[str], voice: str, rate: int, timeout: float = 600.0) -> list[bytes]:
+    """16-bit mono PCM of each segment, spoken in a fresh child process."""
+    with tempfile.TemporaryDirectory(prefix="handout-speech-") as tmp:
+        workdir = Path(tmp)
+        request = {"voice": voice, "rate": rate, "segments": segments}
+        (workdir / "request.json").write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+        try:
+            done = subprocess.run([sys.executable, "-m", __name__, str(workdir)], env=env,
+                                  capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise SynthesisError(f"speech synthesis took longer than {timeout:.0f} s") from None
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        if done.returncode == EXIT_UNAVAILABLE:
+            raise VoiceUnavailable(reason[-1] if reason else "no eSpeak NG voice")
+        if done.returncode != 0:
+            raise SynthesisError(reason[-1] if reason else f"speech synthesis exited with {done.returncode}")
+        pcm = []
+        for index, text in enumerate(segments):
+            path = workdir / f"seg-{index:04d}.wav"
+            check_wav(path, text)
+            with wave.open(str(path), "rb") as wav:
+                pcm.append(wav.readframes(wav.getnframes()))
+        return pcm
+
+
+def main(argv: list[str]) -> int:
+    """Child entry point: synthesise the request in WORKDIR."""
+    workdir = Path(argv[0])
+    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
+    try:
+        try:
+            import pyttsx3
+            engine = pyttsx3.init("espeak")
+        except (ImportError, OSError, RuntimeError) as exc:
+            raise VoiceUnavailable(f"eSpeak NG cannot be loaded ({exc})") from None
+        from pyttsx3.drivers import _espeak
+        synthesise(request["segments"], request["voice"], int(request["rate"]), workdir, engine,
+                   phonemes=_library_phonemes, settle=_espeak.Synchronize)
+    except VoiceUnavailable as exc:
+        sys.stderr.write(" ".join(str(exc).split()) + "\n")
+        return EXIT_UNAVAILABLE
+    except SynthesisError as exc:
+        sys.stderr.write(" ".join(str(exc).split()) + "\n")
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,438 @@
+"""The DOCX writer: an editable large-print Word document with real styles, in any script."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import assert_never
+
+import docx
+from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Twips
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from handout_pipeline.languages import Language
+from handout_pipeline.model import (
+    BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock,
+)
+from handout_pipeline.writers import RenderContext
+
+PAGE_SIZES = {"letter": (12240, 15840), "a4": (11906, 16838), "legal": (12240, 20160)}  # twips
+MARGIN = 1080          # 0.75 in, in twips
+LINE = 360             # line spacing in 240ths of a line: 1.5
+# Noto Sans Arabic's own line height is 2.1 em, more than Noto Sans at 1.5 lines (1.36 em x 1.5 = 2.04 em):
+# 1.5 lines on top of it would put 3.2 em between lines. Single spacing gives it the same pitch as Latin text.
+LINE_BY_FONT = {"Noto Sans Arabic": 240}
+LATIN_FONT = "Noto Sans"
+TEXT_COLOUR = "000000"
+HEADING_COLOUR = "1F3864"  # dark navy: contrast above 12:1 on white
+# Dates in the file come from the content (its review date), never from the clock.
+FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+# Schema order of the children of w:pPr and w:rPr: Word rejects a file whose children are out of order.
+_PPR_ORDER = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+    "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+    "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+_RPR_ORDER = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+    "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+    "cs em lang eastAsianLayout specVanish oMath").split()
+_SECTPR_ORDER = (
+    "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders lnNumType "
+    "pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter docGrid printerSettings "
+    "sectPrChange").split()
+
+
+@dataclass(frozen=True, slots=True)
+class _Border:
+    kind: str    # w:val: double, single, dashed
+    size: int    # eighths of a point
+    fill: str    # background shading, in addition to the border: never the only sign of the tier
+
+
+# Each tier is told apart by its label and its border pattern; the shading only adds to them.
+TIER_BORDERS = {
+    Tier.EMERGENCY: _Border("double", 18, "FBE4E4"),
+    Tier.URGENT: _Border("single", 36, "FFF2CC"),
+    Tier.WATCH: _Border("dashed", 18, "E8EEF7"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Style:
+    name: str
+    base: str | None
+    size: int                     # points
+    bold: bool = False
+    before: int = 0               # points
+    after: int = 0                # points
+    keep_next: bool = False
+    colour: str = TEXT_COLOUR
+    indent: int | None = None     # start indent, twips
+    border: _Border | None = None
+    bullet_of: str | None = None  # the built-in list style whose numbering it shares
+    rule_below: bool = False
+
+
+def tier_style(tier: Tier, role: str = "") -> str:
+    """The style name of a warning tier's label ("Warning Emergency") or of its "Text", "List", "List 2"."""
+    return f"Warning {tier.name.title()}" + (f" {role}" if role else "")
+
+
+def _styles() -> tuple[_Style, ...]:
+    styles = [
+        _Style("Normal", None, 18, after=12),
+        _Style("Title", "Normal", 32, bold=True, after=18, keep_next=True, colour=HEADING_COLOUR, rule_below=True),
+        _Style("Heading 1", "Normal", 26, bold=True, before=24, after=6, keep_next=True, colour=HEADING_COLOUR),
+        _Style("Heading 2", "Normal", 22, bold=True, before=18, after=6, keep_next=True, colour=HEADING_COLOUR),
+        _Style("Heading 3", "Normal", 22, bold=True, before=12, after=6, keep_next=True, colour=HEADING_COLOUR),
+        _Style("List Bullet", "Normal", 18, after=6, bullet_of="List Bullet"),
+        _Style("List Bullet 2", "Normal", 18, after=6, bullet_of="List Bullet 2"),
+        _Style("Glossary Term", "Normal", 18, bold=True, keep_next=True),
+        _Style("Glossary Definition", "Normal", 18, after=12, indent=576),
+        _Style("Attribution", "Normal", 18, before=24),
+    ]
+    for tier, border in TIER_BORDERS.items():
+        # Label and intro share border and indents, so Word and LibreOffice draw one box around both.
+        styles += [
+            _Style(tier_style(tier), "Normal", 22, bold=True, before=18, after=4, keep_next=True,
+                   indent=144, border=border),
+            _Style(tier_style(tier, "Text"), tier_style(tier), 18, after=6, keep_next=True,
+                   indent=144, border=border),
+            _Style(tier_style(tier, "List"), "List Bullet", 18, after=6, bullet_of="List Bullet"),
+            _Style(tier_style(tier, "List 2"), "List Bullet 2", 18, after=6, bullet_of="List Bullet 2"),
+        ]
+    return tuple(styles)
+
+
+STYLES = _styles()
+# Bullet glyphs and indents (twips) of the two list levels; in Noto Sans, which has both glyphs.
+BULLETS = {"List Bullet": ("\u2022", 576, 360), "List Bullet 2": ("\u2013", 1152, 360)}
+
+
+def write(handout: Handout, ctx: RenderContext) -> bytes:
+    """The handout as a DOCX file: real heading and list styles, large print, the language set for Word."""
+    document = docx.Document()
+    language = ctx.language
+    _set_defaults(document, language)
+    _set_styles(document, language)
+    _set_bullets(document)
+    _set_page(document, ctx)
+    _set_properties(document, handout, language)
+    _Body(document, language).handout(handout)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return stable_zip(buffer.getvalue())
+
+
+def inputs(ctx: RenderContext) -> list[Path]:
+    """This module only: the template is python-docx's own, restyled in code."""
+    return [Path(__file__)]
+
+
+# ---- text ---------------------------------------------------------------------------------------------
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text that XML 1.0 can hold: controls that are whitespace become a space, the others are dropped.
+
+    Tab, line feed and carriage return become a space too: python-docx would turn them into tab stops and
+    line breaks that the source never asked for."""
+    return _XML_ILLEGAL.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text).replace(
+        "\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def _direction_runs(text: str) -> list[tuple[str, bool]]:
+    """(text, is_rtl) pieces of RTL text: Latin words apart, so Word sets them in the Latin font, not the
+    Arabic one (which has no Latin letters); digits and punctuation stay with the RTL text."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    classes = "".join(_bidi_class(c) for c in text)
+    for m in re.finditer(r"L(?:[LN]*L)?", classes):
+        if m.start() > pos:
+            pieces.append((text[pos:m.start()], True))
+        pieces.append((text[m.start():m.end()], False))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append((text[pos:], True))
+    return pieces
+
+
+def _bidi_class(char: str) -> str:
+    kind = unicodedata.bidirectional(char)
+    return "L" if kind == "L" else "N" if kind in ("WS", "ON", "ES", "CS", "BN", "NSM") else "R"
+
+
+# ---- XML helpers ---------------------------------------------------------------------------------------
+
+def _put(parent, tag: str, order: list[str], **attrs: str):
+    """Set the child `w:tag` of `parent` (replacing any), in schema order; attributes are w: attributes."""
+    new = OxmlElement(f"w:{tag}", {qn(f"w:{k}"): v for k, v in attrs.items()})
+    old = parent.find(qn(f"w:{tag}"))
+    if old is not None:
+        old.addprevious(new)
+        parent.remove(old)
+        return new
+    later = {qn(f"w:{t}") for t in order[order.index(tag) + 1:]}
+    for child in parent:
+        if child.tag in later:
+            child.addprevious(new)
+            return new
+    parent.append(new)
+    return new
+
+
+def _drop(parent, *tags: str) -> None:
+    for tag in tags:
+        for child in parent.findall(qn(f"w:{tag}")):
+            parent.remove(child)
+
+
+def _fonts(rpr, language: Language) -> None:
+    # Explicit names only: a w:asciiTheme (etc.) attribute left from the template would win over them.
+    _put(rpr, "rFonts", _RPR_ORDER, ascii=LATIN_FONT, hAnsi=LATIN_FONT, eastAsia=language.font, cs=language.font)
+
+
+def _size(rpr, points: int) -> None:
+    # w:szCs too: complex scripts (Arabic, Gurmukhi) read it, not w:sz.
+    _put(rpr, "sz", _RPR_ORDER, val=str(points * 2))
+    _put(rpr, "szCs", _RPR_ORDER, val=str(points * 2))
+
+
+def _bold(rpr, on: bool) -> None:
+    value = "1" if on else "0"
+    _put(rpr, "b", _RPR_ORDER, val=value)
+    _put(rpr, "bCs", _RPR_ORDER, val=value)
+
+
+def _spacing(ppr, before: int, after: int, language: Language) -> None:
+    line = LINE_BY_FONT.get(language.font, LINE)
+    _put(ppr, "spacing", _PPR_ORDER, before=str(before * 20), after=str(after * 20), line=str(line),
+         lineRule="auto")
+
+
+# ---- document setup ------------------------------------------------------------------------------------
+
+def _set_defaults(document: Document, language: Language) -> None:
+    """Language, fonts, size and spacing every paragraph starts from; also the theme's font language."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(rpr, language)
+    _size(rpr, 18)
+    _put(rpr, "lang", _RPR_ORDER, val=language.tag, eastAsia=language.tag, bidi=language.tag)
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    _spacing(ppr, 0, 12, language)
+    if language.rtl:
+        _put(ppr, "bidi", _PPR_ORDER)
+    # The template says East Asian text is Japanese (ja-JP); Word picks theme fonts by this.
+    theme_language = document.settings.element.find(qn("w:themeFontLang"))
+    if theme_language is not None:
+        for attribute in ("val", "eastAsia", "bidi"):
+            theme_language.set(qn(f"w:{attribute}"), language.tag)
+
+
+def _set_styles(document: Document, language: Language) -> None:
+    styles = document.styles
+    num_ids = {name: _num_id(styles[name]) for name in BULLETS}
+    for spec in STYLES:
+        try:
+            style = styles[spec.name]
+        except KeyError:
+            style = styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+            style.quick_style = True
+        if spec.base:
+            style.base_style = styles[spec.base]
+        element = style.element
+        ppr, rpr = element.get_or_add_pPr(), element.get_or_add_rPr()
+        if spec.keep_next:
+            _put(ppr, "keepNext", _PPR_ORDER)
+        if spec.bullet_of:
+            numbering = _put(ppr, "numPr", _PPR_ORDER)
+            numbering.append(OxmlElement("w:numId", {qn("w:val"): num_ids[spec.bullet_of]}))
+        if spec.border:
+            _box(ppr, spec.border)
+        elif spec.rule_below:  # replaces the template's rule in a theme colour
+            rule = _put(ppr, "pBdr", _PPR_ORDER)
+            rule.append(OxmlElement("w:bottom", {qn("w:val"): "single", qn("w:sz"): "12", qn("w:space"): "4",
+                                                 qn("w:color"): spec.colour}))
+        if language.rtl:
+            _put(ppr, "bidi", _PPR_ORDER)
+        _spacing(ppr, spec.before, spec.after, language)
+        if spec.indent is not None:
+            _put(ppr, "ind", _PPR_ORDER, left=str(spec.indent), right=str(spec.indent) if spec.border else "0")
+        # Space between list items helps large-print readers; the template suppresses it.
+        _drop(ppr, "contextualSpacing", "jc")
+        _fonts(rpr, language)
+        _bold(rpr, spec.bold)
+        _put(rpr, "color", _RPR_ORDER, val=spec.colour)
+        _drop(rpr, "spacing")  # letter spacing would break the joins of Arabic letters
+        _size(rpr, spec.size)
+
+
+def _num_id(style) -> str:
+    return style.element.find(qn("w:pPr")).find(qn("w:numPr")).find(qn("w:numId")).get(qn("w:val"))
+
+
+def _box(ppr, border: _Border) -> None:
+    box = _put(ppr, "pBdr", _PPR_ORDER)
+    for side in ("top", "left", "bottom", "right"):
+        box.append(OxmlElement(f"w:{side}", {qn("w:val"): border.kind, qn("w:sz"): str(border.size),
+                                             qn("w:space"): "6", qn("w:color"): TEXT_COLOUR}))
+    _put(ppr, "shd", _PPR_ORDER, val="clear", color="auto", fill=border.fill)
+
+
+def _set_bullets(document: Document) -> None:
+    """Bullets in Noto Sans (the template's Symbol-font bullets are missing on many systems), sized to the text."""
+    numbering = document.part.numbering_part.element
+    for style_name, (glyph, left, hanging) in BULLETS.items():
+        style_id = document.styles[style_name].style_id
+        level = next(lvl for lvl in numbering.iter(qn("w:lvl"))
+                     if (p := lvl.find(qn("w:pStyle"))) is not None and p.get(qn("w:val")) == style_id)
+        level.find(qn("w:lvlText")).set(qn("w:val"), glyph)
+        ppr = level.find(qn("w:pPr"))
+        ppr.find(qn("w:tabs")).find(qn("w:tab")).set(qn("w:pos"), str(left))
+        _put(ppr, "ind", _PPR_ORDER, left=str(left), hanging=str(hanging))
+        rpr = level.find(qn("w:rPr"))
+        _put(rpr, "rFonts", _RPR_ORDER, ascii=LATIN_FONT, hAnsi=LATIN_FONT, eastAsia=LATIN_FONT, cs=LATIN_FONT,
+             hint="default")
+        _size(rpr, 18)
+
+
+def _set_page(document: Document, ctx: RenderContext) -> None:
+    section = document.sections[0]
+    width, height = PAGE_SIZES[ctx.region.page_size]
+    section.page_width, section.page_height = Twips(width), Twips(height)
+    section.top_margin = section.bottom_margin = Twips(MARGIN)
+    section.left_margin = section.right_margin = Twips(MARGIN)
+    section.header_distance = section.footer_distance = Twips(720)
+    if ctx.language.rtl:
+        _put(section._sectPr, "bidi", _SECTPR_ORDER)
+
+
+def _set_properties(document: Document, handout: Handout, language: Language) -> None:
+    props = document.core_properties
+    props.title = xml_text("".join(span.text for span in handout.title)).strip()
+    props.language = language.tag
+    props.identifier = f"{handout.meta.id}.{language.tag}"
+    props.author = props.last_modified_by = "handout-pipeline"
+    props.comments = props.subject = props.keywords = props.category = ""
+    props.revision = 1
+    props.created = props.modified = _review_date(handout.meta.last_reviewed)
+    # Word's thumbnail of the template is a blank page: a wrong preview is worse than none.
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
+
+
+def _review_date(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(str(text)), dt.time(), dt.timezone.utc)
+    except ValueError:
+        return FALLBACK_DATE
+
+
+# ---- body ----------------------------------------------------------------------------------------------
+
+class _Body:
+    """Appends the handout's blocks to a document as styled paragraphs."""
+
+    def __init__(self, document: Document, language: Language) -> None:
+        self.document = document
+        self.rtl = language.rtl
+
+    def handout(self, handout: Handout) -> None:
+        self.paragraph("Title", handout.title)
+        for section in handout.sections:
+            self.paragraph("Heading 1", section.heading.text)
+            for block in section.blocks:
+                self.block(block, handout)
+        if handout.glossary:
+            self.paragraph("Heading 1", handout.labels.glossary)
+            for entry in handout.glossary:
+                self.paragraph("Glossary Term", entry.term)
+                self.paragraph("Glossary Definition", entry.definition)
+        self.paragraph("Attribution", handout.attribution)
+
+    def block(self, block, handout: Handout) -> None:
+        match block:
+            case Heading():
+                self.paragraph(f"Heading {min(max(block.level - 1, 1), 3)}", block.text)
+            case Paragraph():
+                self.paragraph("Normal", block.text)
+            case BulletList():
+                self.items(block.items, ("List Bullet", "List Bullet 2"))
+            case WarningBlock():
+                self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
+                for intro in block.intros:
+                    self.paragraph(tier_style(block.tier, "Text"), intro.text)
+                self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+            case _:
+                assert_never(block)
+
+    def items(self, items: tuple[ListItem, ...], styles: tuple[str, str], depth: int = 0) -> None:
+        for item in items:
+            self.paragraph(styles[min(depth, 1)], item.text)
+            self.items(item.children, styles, depth + 1)
+
+    def paragraph(self, style: str, text: Text | str) -> DocxParagraph | None:
+        """A paragraph of `style` with the text's bold and italic runs; none at all for empty text."""
+        spans = [(xml_text(text), False, False)] if isinstance(text, str) else [
+            (xml_text(span.text), span.strong, span.emphasis) for span in text]
+        if not "".join(t for t, _, _ in spans).strip():
+            return None
+        paragraph = self.document.add_paragraph(style=style)
+        if self.rtl:
+            _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
+        for content, strong, emphasis in spans:
+            for piece, rtl in _direction_runs(content) if self.rtl else [(content, False)]:
+                self.run(paragraph, piece, strong, emphasis, rtl)
+        return paragraph
+
+    def run(self, paragraph: DocxParagraph, text: str, strong: bool, emphasis: bool, rtl: bool) -> None:
+        if not text:
+            return
+        run = paragraph.add_run(text)
+        if not (strong or emphasis or rtl):
+            return
+        rpr = run._r.get_or_add_rPr()
+        if strong:
+            _bold(rpr, True)
+        if emphasis:
+            _put(rpr, "i", _RPR_ORDER)
+            _put(rpr, "iCs", _RPR_ORDER)
+        if rtl:
+            _put(rpr, "rtl", _RPR_ORDER)
+
+
+# ---- package -------------------------------------------------------------------------------------------
+
+def stable_zip(data: bytes) -> bytes:
+    """The same package with fixed timestamps and member order, so the same input gives the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
+    members.sort(key=lambda member: (first.get(member[0], 2), member[0]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, blob in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, blob)
+    return out.getvalue()

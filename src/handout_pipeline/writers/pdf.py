@@ -1,0 +1,192 @@
+"""The PDF writer: a large-print, tagged PDF/UA-1 handout from one HTML template and one stylesheet."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, assert_never
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+
+from handout_pipeline.languages import Language
+from handout_pipeline.model import BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain
+from handout_pipeline.writers import ASSETS, RenderContext, WriterUnavailable
+
+TEMPLATE = ASSETS / "handout.html.j2"
+STYLESHEET = ASSETS / "handout.css"
+LATIN_FAMILY = "Noto Sans"       # follows every script's font so Latin letters and digits stay Noto
+WARNING_LABEL_LEVEL = 3          # tier labels head their box, one level below the section (h2)
+_FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic")
+
+
+class FetchRefused(ValueError):
+    """A resource outside the writer's own assets: the PDF never loads it."""
+
+
+def _asset_path(url: str) -> Path:
+    """The file inside the assets folder that `url` names; anything else is refused."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    root = ASSETS.resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
+    return path
+
+
+def _fetcher():
+    """A URL fetcher that serves only files inside the assets folder (no network, no other files)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = _asset_path(url)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    return AssetFetcher()
+
+
+def fetch_asset(url: str) -> bytes:
+    """What the writer's URL fetcher returns for `url` (raises FetchRefused for anything not an asset)."""
+    response = _fetcher().fetch(url)
+    try:
+        return response.read()
+    finally:
+        response.close()
+
+
+# One FontConfiguration for every render in the process: making one per render is slow. WeasyPrint and
+# Pango share it, and neither is safe to drive from two threads at once, so renders take turns.
+_RENDER_LOCK = threading.Lock()
+_FONT_CONFIG: Any = None
+
+
+def _font_config():
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+@lru_cache(maxsize=None)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(ASSETS)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=None)
+def _fc_file(pattern: str) -> Path | None:
+    """The font file fontconfig picks for a pattern, or None when the family itself is not installed."""
+    tool = shutil.which("fc-match")
+    if tool is None:
+        return None
+    family = pattern.split(":")[0]
+    out = subprocess.run([tool, "-f", "%{family}\n%{file}", pattern],
+                         capture_output=True, text=True, check=False).stdout
+    names, _, file = out.partition("\n")
+    if family.lower() not in (name.strip().lower() for name in names.split(",")):
+        return None  # fontconfig fell back to another family
+    return Path(file) if file else None
+
+
+def _families(language: Language) -> list[str]:
+    return list(dict.fromkeys([language.font, LATIN_FAMILY]))
+
+
+def font_files(language: Language) -> list[Path]:
+    """The font files that draw this language's text in the PDF (regular faces), its own script's first."""
+    files = (_fc_file(family) for family in _families(language))
+    return list(dict.fromkeys(f for f in files if f is not None))
+
+
+def inputs(ctx: RenderContext) -> list[Path]:
+    """The template, the stylesheet, and every font file (all styles) the language's PDF may embed."""
+    fonts = (_fc_file(family + style) for family in _families(ctx.language) for style in _FONT_STYLES)
+    return [TEMPLATE, STYLESHEET, *dict.fromkeys(f for f in fonts if f is not None)]
+
+
+def write(handout: Handout, ctx: RenderContext) -> bytes:
+    """The handout as a large-print PDF/UA-1 file in the context's language."""
+    from weasyprint import CSS, HTML
+
+    from handout_pipeline.writers.pdf_textlayer import exact_text_layer
+
+    language = ctx.language
+    if _fc_file(language.font) is None:
+        raise WriterUnavailable(f"the font {language.font} for {language.name} is not installed",
+                                hint="install it (Debian: fonts-noto-core, fonts-noto-cjk)")
+    html = render_html(handout, ctx)
+    fetcher = _fetcher()
+    with _RENDER_LOCK:
+        font_config = _font_config()
+        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        document = HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=font_config)
+        with exact_text_layer():
+            return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=_identifier(handout, ctx))
+
+
+def _identifier(handout: Handout, ctx: RenderContext) -> bytes:
+    """A fixed file identifier: the same handout and language always get the same one."""
+    return hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False).hexdigest().encode()
+
+
+def render_html(handout: Handout, ctx: RenderContext) -> str:
+    """The HTML page the PDF is made from (translated text escaped, never markup)."""
+    template = _environment().get_template(TEMPLATE.name)
+    return template.render(
+        handout=handout,
+        title=plain(handout.title),
+        lang=ctx.language.tag,
+        direction=ctx.language.direction,
+        page_size=ctx.region.page_size,
+        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks])
+                  for section in handout.sections],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionView:
+    heading: Text
+    blocks: list[_BlockView]
+
+
+@dataclass(frozen=True, slots=True)
+class _BlockView:
+    """A block as the template sees it: its kind and its parts."""
+
+    kind: str
+    text: Text = ()
+    level: int = 0
+    items: tuple[ListItem, ...] = ()
+    tier: str = ""
+    label: str = ""
+    intros: tuple[Text, ...] = ()
+
+
+def _block(block, handout: Handout) -> _BlockView:
+    match block:
+        case Heading():
+            return _BlockView("heading", block.text, level=min(max(block.level, 3), 6))
+        case Paragraph():
+            return _BlockView("paragraph", block.text)
+        case BulletList():
+            return _BlockView("list", items=block.items)
+        case WarningBlock():
+            return _BlockView("warning", level=WARNING_LABEL_LEVEL, items=block.items, tier=block.tier.value,
+                              label=handout.labels.tier(block.tier),
+                              intros=tuple(intro.text for intro in block.intros))
+        case _:
+            assert_never(block)
