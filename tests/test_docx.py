@@ -279,7 +279,8 @@ def test_same_input_same_bytes_fixed_dates_and_order(project, written):
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert "docProps/thumbnail.jpeg" not in [i.filename for i in infos]
     core = Parts(written["zh_Hans"]).xml["docProps/core.xml"]
-    terms, cp = "{http://purl.org/dc/terms/}", "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+    terms = "{http://purl.org/dc/terms/}"
+    cp = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
     assert core.findtext(f"{terms}created") == core.findtext(f"{terms}modified") == "2026-01-15T00:00:00Z"
     assert core.findtext(f"{cp}revision") == "1"
     assert core.find(f"{cp}lastPrinted") is None

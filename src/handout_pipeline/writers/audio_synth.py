@@ -25,7 +25,7 @@ import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 SAMPLE_RATE = 22050          # eSpeak NG always renders mono 16-bit 22050 Hz
 EXIT_FAILED = 3
@@ -71,16 +71,17 @@ class _Events:
 
 
 def synthesise(segments: list[str], voice: str, rate: int, workdir: Path, engine: Engine,
-               phonemes: Any = None, settle: Any = None) -> list[Path]:
+               phonemes: Callable[[str], str] | None = None,
+               settle: Callable[[], object] = lambda: None) -> list[Path]:
     """One WAV per segment, spoken by `voice` at `rate` words a minute; raises if any step fails.
 
-    `phonemes(text)` gives eSpeak's phoneme transcription (to refuse a voice that reads the text as
-    another language); `settle()` blocks until eSpeak is idle (see _speak).
+    `phonemes(text)` gives eSpeak's transcription, to refuse a voice that reads the text as another
+    language; `settle()` returns once eSpeak's own thread is idle (see _select_voice and _speak).
     """
     events = _Events(threading.Event(), errors=[])
     engine.connect("finished-utterance", lambda name=None, completed=True, **_: _finish(events, completed))
     engine.connect("error", lambda name=None, exception=None, **_: events.errors.append(exception))
-    _select_voice(engine, events, voice, rate)
+    _select_voice(engine, events, voice, rate, settle)
     if phonemes is not None:
         check_phonemes(phonemes("\n".join(segments)), voice, dictionary_name(voice))
     paths = []
@@ -96,7 +97,8 @@ def _finish(events: _Events, completed: bool) -> None:
     events.finished.set()
 
 
-def _select_voice(engine: Engine, events: _Events, voice: str, rate: int) -> None:
+def _select_voice(engine: Engine, events: _Events, voice: str, rate: int,
+                  settle: Callable[[], object]) -> None:
     """Set voice and rate and prove they took effect: a bad voice id otherwise keeps the old voice."""
     known = {v.id.casefold() for v in engine.getProperty("voices")}
     if voice.casefold() not in known:
@@ -107,6 +109,8 @@ def _select_voice(engine: Engine, events: _Events, voice: str, rate: int) -> Non
     # Property changes are queued until the loop runs; nothing is spoken yet, so this only applies them.
     with _quiet():
         engine.runAndWait()
+    # eSpeak applies a rate change on its own thread, later: wait for it before reading it back.
+    settle()
     current = engine.getProperty("voice")
     if events.errors or str(current).casefold() != voice.casefold():
         raise VoiceUnavailable(f"eSpeak NG voice {voice!r} did not take effect (current voice {current!r}"
@@ -115,8 +119,12 @@ def _select_voice(engine: Engine, events: _Events, voice: str, rate: int) -> Non
         raise SynthesisError(f"eSpeak NG rate {rate} did not take effect ({engine.getProperty('rate')})")
 
 
-def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Any = None) -> None:
+def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Callable[[], object]) -> None:
     """One utterance per runAndWait, then wait for its end: queued saves keep only the last file."""
+    # pyttsx3 stops "the current utterance" at the start of runAndWait if eSpeak still looks busy
+    # (it does for a moment after the last callback, or while a rate change is pending), and then
+    # cancels the new utterance instead: only start once eSpeak is idle.
+    settle()
     events.reset()
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -125,10 +133,6 @@ def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Any =
         engine.runAndWait()
         # runAndWait can return before eSpeak's thread has written the file.
         finished = events.finished.wait(UTTERANCE_TIMEOUT)
-    if settle is not None:
-        # eSpeak still counts as playing for a moment after the last callback; pyttsx3's next
-        # runAndWait would then flag a stop and cancel (or report as cancelled) the next utterance.
-        settle()
     if events.errors:
         raise SynthesisError(f"eSpeak NG failed on {text!r}: {events.errors[0]}")
     if not finished or not events.completed:

@@ -256,31 +256,36 @@ def _set_styles(document: Document, language: Language) -> None:
             style.quick_style = True
         if spec.base:
             style.base_style = styles[spec.base]
-        element = style.element
-        ppr, rpr = element.get_or_add_pPr(), element.get_or_add_rPr()
-        if spec.keep_next:
-            _put(ppr, "keepNext", _PPR_ORDER)
-        if spec.bullet_of:
-            numbering = _put(ppr, "numPr", _PPR_ORDER)
-            numbering.append(OxmlElement("w:numId", {qn("w:val"): num_ids[spec.bullet_of]}))
-        if spec.border:
-            _box(ppr, spec.border)
-        elif spec.rule_below:  # replaces the template's rule in a theme colour
-            rule = _put(ppr, "pBdr", _PPR_ORDER)
-            rule.append(OxmlElement("w:bottom", {qn("w:val"): "single", qn("w:sz"): "12", qn("w:space"): "4",
-                                                 qn("w:color"): spec.colour}))
-        if language.rtl:
-            _put(ppr, "bidi", _PPR_ORDER)
-        _spacing(ppr, spec.before, spec.after, language)
-        if spec.indent is not None:
-            _put(ppr, "ind", _PPR_ORDER, left=str(spec.indent), right=str(spec.indent) if spec.border else "0")
-        # Space between list items helps large-print readers; the template suppresses it.
-        _drop(ppr, "contextualSpacing", "jc")
-        _fonts(rpr, language)
-        _bold(rpr, spec.bold)
-        _put(rpr, "color", _RPR_ORDER, val=spec.colour)
-        _drop(rpr, "spacing")  # letter spacing would break the joins of Arabic letters
-        _size(rpr, spec.size)
+        _paragraph_style(style.element.get_or_add_pPr(), spec, language, num_ids.get(spec.bullet_of or ""))
+        _character_style(style.element.get_or_add_rPr(), spec, language)
+
+
+def _paragraph_style(ppr, spec: _Style, language: Language, num_id: str | None) -> None:
+    if spec.keep_next:
+        _put(ppr, "keepNext", _PPR_ORDER)
+    if num_id is not None:
+        _put(ppr, "numPr", _PPR_ORDER).append(OxmlElement("w:numId", {qn("w:val"): num_id}))
+    if spec.border:
+        _box(ppr, spec.border)
+    elif spec.rule_below:  # replaces the template's rule in a theme colour
+        rule = _put(ppr, "pBdr", _PPR_ORDER)
+        rule.append(OxmlElement("w:bottom", {qn("w:val"): "single", qn("w:sz"): "12", qn("w:space"): "4",
+                                             qn("w:color"): spec.colour}))
+    if language.rtl:
+        _put(ppr, "bidi", _PPR_ORDER)
+    _spacing(ppr, spec.before, spec.after, language)
+    if spec.indent is not None:
+        _put(ppr, "ind", _PPR_ORDER, left=str(spec.indent), right=str(spec.indent) if spec.border else "0")
+    # Space between list items helps large-print readers (the template suppresses it); never justify.
+    _drop(ppr, "contextualSpacing", "jc")
+
+
+def _character_style(rpr, spec: _Style, language: Language) -> None:
+    _fonts(rpr, language)
+    _bold(rpr, spec.bold)
+    _put(rpr, "color", _RPR_ORDER, val=spec.colour)
+    _drop(rpr, "spacing")  # letter spacing would break the joins of Arabic letters
+    _size(rpr, spec.size)
 
 
 def _num_id(style) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import mimetypes
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, assert_never
 from urllib.parse import unquote, urlsplit
@@ -24,6 +25,7 @@ TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
 LATIN_FAMILY = "Noto Sans"       # follows every script's font so Latin letters and digits stay Noto
 WARNING_LABEL_LEVEL = 3          # tier labels head their box, one level below the section (h2)
+KEEP_WORDS = {"ko"}               # languages that wrap between words only (CSS word-break: keep-all)
 _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic")
 
 
@@ -80,13 +82,13 @@ def _font_config():
     return _FONT_CONFIG
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(ASSETS)), autoescape=True,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _fc_file(pattern: str) -> Path | None:
     """The font file fontconfig picks for a pattern, or None when the family itself is not installed."""
     tool = shutil.which("fc-match")
@@ -138,6 +140,24 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
             return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=_identifier(handout, ctx))
 
 
+_WORDS = re.compile(r"(\S+)")
+_HYPHENS = ("-", "\u2010")
+
+
+def unbroken(text: str, keep_words: bool = False) -> list[tuple[str, bool]]:
+    """`text` as pieces, each with whether it must stay on one line.
+
+    Large print never splits a word: a compound is not broken at its hyphen (text extractors would then
+    also drop the hyphen, taking it for hyphenation), and Korean, which WeasyPrint would break between
+    any two syllables, breaks between words only (CSS word-break: keep-all, missing in WeasyPrint 70).
+    """
+    pieces = []
+    for n, piece in enumerate(_WORDS.split(text)):
+        if piece:
+            pieces.append((piece, n % 2 == 1 and (keep_words or any(h in piece for h in _HYPHENS))))
+    return pieces
+
+
 def _identifier(handout: Handout, ctx: RenderContext) -> bytes:
     """A fixed file identifier: the same handout and language always get the same one."""
     return hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False).hexdigest().encode()
@@ -152,6 +172,7 @@ def render_html(handout: Handout, ctx: RenderContext) -> str:
         lang=ctx.language.tag,
         direction=ctx.language.direction,
         page_size=ctx.region.page_size,
+        unbroken=functools.partial(unbroken, keep_words=ctx.language.code in KEEP_WORDS),
         sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks])
                   for section in handout.sections],
     )
