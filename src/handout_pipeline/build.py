@@ -40,6 +40,7 @@ class Result:
     path: str | None = None
     reason: str = ""
     seconds: float = 0.0
+    finding: bool = False  # failed because of the content (untranslated warning signs), not bad input
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,8 @@ def run_job(job: Job) -> list[Result]:
         more = "" if len(translated.missing_safety) <= 4 else f" and {len(translated.missing_safety) - 4} more"
         reason = (f"not built: {len(translated.missing_safety)} warning sign(s) not translated or fuzzy ({ids}{more});"
                   " finish them in the catalog (see 'handout stats')")
-        return results + [Result(job.handout, language.tag, fmt, FAILED, reason=reason) for fmt in pending]
+        return results + [Result(job.handout, language.tag, fmt, FAILED, reason=reason, finding=True)
+                          for fmt in pending]
     english = (f"; {len(translated.missing)} message(s) not translated yet are in English"
                if translated.missing else "")
     ctx = project.render_context(language)

@@ -165,8 +165,9 @@ def build(ctx: click.Context, handouts, languages, formats, jobs, force) -> None
         else:
             results = builder.execute(jobs_list, workers, lambda r: click.echo(_result_line(r), err=True))
     _print_summary(project, results, time.monotonic() - started)
-    if any(r.status == builder.FAILED for r in results):
-        sys.exit(1)
+    failed = [r for r in results if r.status == builder.FAILED]
+    if failed:
+        sys.exit(1 if all(r.finding for r in failed) else 2)
 
 
 def _result_line(result) -> str:
