@@ -186,8 +186,9 @@ def test_first_utterance_is_exactly_what_espeak_ng_says(tmp_path):
     """Nothing lost or added by pyttsx3 and the child process: same samples as the espeak-ng command."""
     text = "Call 9 1 1 if you cannot breathe."
     spoken = audio_synth.render([text], "gmw/en-US", 140)[0]
-    subprocess.run([ESPEAK, "-v", "gmw/en-US", "-s", "140", "-w", str(tmp_path / "cli.wav"), text], check=True)
-    with wave.open(str(tmp_path / "cli.wav")) as wav:
+    wav_path = tmp_path / "cli.wav"
+    subprocess.run([ESPEAK, "-v", "gmw/en-US", "-s", "140", "-w", str(wav_path), text], check=True)
+    with wave.open(str(wav_path)) as wav:
         assert spoken == wav.readframes(wav.getnframes())
 
 
@@ -288,12 +289,17 @@ class FakeVoice:
 
 
 class FakeEngine:
-    """Behaves like pyttsx3's Engine with eSpeak, with one fault switched on at a time."""
+    """Behaves like pyttsx3's Engine with eSpeak (queues until the first runAndWait, then applies at
+    once; calls back from another thread), with one fault switched on at a time."""
 
-    def __init__(self, *, ignore_voice=False, empty_wav=False, error=False, never_finish=False) -> None:
-        self.faults = dict(ignore_voice=ignore_voice, empty_wav=empty_wav, error=error, never_finish=never_finish)
+    def __init__(self, *, ignore_voice=False, ignore_rate=False, empty_wav=False, error=False,
+                 never_finish=False, cancelled=False) -> None:
+        self.faults = dict(ignore_voice=ignore_voice, ignore_rate=ignore_rate, empty_wav=empty_wav,
+                           error=error, never_finish=never_finish, cancelled=cancelled)
         self.callbacks: dict[str, list] = {}
         self.queue: list = []
+        self.busy = True
+        self.pending: tuple[str, str] | None = None
         self.props = {"voice": "gmw/en", "rate": 200}
 
     def connect(self, topic, cb):
@@ -306,18 +312,30 @@ class FakeEngine:
         return self.props[name]
 
     def setProperty(self, name, value):
-        self.queue.append(("set", name, value))
+        self._push(("set", name, value))
 
     def save_to_file(self, text, filename, name=None):
-        self.queue.append(("save", text, filename))
+        self._push(("save", text, filename))
 
-    def runAndWait(self):
+    def _push(self, op):
+        self.queue.append(op)
+        if not self.busy:
+            self._pump()
+
+    def _pump(self):
         for op, *args in self.queue:
-            if op == "set" and not (args[0] == "voice" and self.faults["ignore_voice"]):
+            if op == "set" and not self.faults.get(f"ignore_{args[0]}"):
                 self.props[args[0]] = args[1]
             elif op == "save":
-                self._save(*args)
+                self.pending = tuple(args)
         self.queue = []
+
+    def runAndWait(self):
+        self._pump()
+        if self.pending:
+            self._save(*self.pending)
+            self.pending = None
+        self.busy = False
 
     def _save(self, text, filename):
         frames = b"" if self.faults["empty_wav"] else b"\x00\x10" * 2205
@@ -330,8 +348,9 @@ class FakeEngine:
             for cb in self.callbacks.get("error", []):
                 cb(name=None, exception=RuntimeError("synth failed"))
         if not self.faults["never_finish"]:
-            # eSpeak calls back from its own thread, after runAndWait may have returned.
-            thread = threading.Thread(target=lambda: [cb(name=None, completed=True)
+            # eSpeak calls back from its own thread; pyttsx3's stray stop reports a cancel after it.
+            outcomes = [True, False] if self.faults["cancelled"] else [True]
+            thread = threading.Thread(target=lambda: [cb(name=None, completed=done) for done in outcomes
                                                       for cb in self.callbacks["finished-utterance"]])
             thread.start()
             thread.join()
@@ -343,8 +362,10 @@ def test_fake_engine_without_faults_gives_one_file_per_segment(tmp_path):
 
 
 @pytest.mark.parametrize("fault, message", [
-    ("ignore_voice", "did not take effect"),
+    ("ignore_voice", "voice 'gmw/en-US' did not take effect"),
+    ("ignore_rate", "rate 140 did not take effect"),
     ("empty_wav", "zero-length"),
+    ("cancelled", "did not finish"),
     ("error", "synth failed"),
     ("never_finish", "did not finish"),
 ])

@@ -288,8 +288,6 @@ BAD_CATALOGS = [
      fr_text(PLURAL_HEADER, '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n')
      + '\nmsgid "one pill"\nmsgid_plural "pills"\nmsgstr[0] "a"\nmsgstr[1] "b"\nmsgstr[2] "c"\nmsgstr[3] "d"\n',
      'msgstr[0] "a"', "the header says nplurals = 2, but some messages have 4 plural forms", "as many msgstr[N] lines"),
-    ("placeholder renamed", fr_text("Appelez le {nurse_line}", "Appelez le {ligne}"),
-     fr_line("Appelez le {nurse_line}"), "argument 'ligne' doesn't exist in 'msgid'", "fix the entry on that line"),
 ]
 
 

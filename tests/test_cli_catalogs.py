@@ -257,3 +257,9 @@ def test_configuration_in_pyproject(mini_root, cli):
     table = re.sub(r"(?m)^\[", "[tool.handout.", config)
     (mini_root / "pyproject.toml").write_text("[tool.handout]\n" + table, encoding="utf-8")
     assert cli(mini_root, "stats").exit_code == 0
+
+
+def test_configuration_that_is_not_utf8_names_its_line(mini_root, cli):
+    config = mini_root / "handout.toml"
+    config.write_bytes(config.read_text(encoding="utf-8").replace("Canada", "Canadá").encode("latin-1"))
+    assert_one_line_error(cli(mini_root, "stats"), f"{config}:5: is not UTF-8 text — save it as UTF-8")

@@ -106,7 +106,33 @@ PO_LINES = [
     "#: source/mini.md:12", "#: ", '"continued"', '"unterminated', '"\\"', "#-#-#-#", "", "", "msgid", "msgstr",
 ]
 po_text = st.lists(st.one_of(st.sampled_from(PO_LINES), st.text(max_size=10)), max_size=30).map("\n".join)
-po_data = st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode), po_text.map(str.encode),
+MINI_KEYS = [(m.context, m.id) for m in MINI_TEMPLATE if m.id]
+
+
+def quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+@st.composite
+def po_entry(draw) -> str:
+    """One well-formed entry, most often for a message of the mini handout, maybe fuzzy, commented or obsolete."""
+    context, msgid = draw(st.one_of(st.sampled_from(MINI_KEYS), st.tuples(st.text(max_size=8), st.text(max_size=8))))
+    if draw(st.booleans()):
+        msgid = draw(st.text(max_size=20)) or msgid
+    lines = [f"# {c}" for c in draw(st.lists(st.sampled_from(["note", STALE_NOTE + "Ancien.", "| msgid \"x\""]),
+                                              max_size=2))]
+    if draw(st.booleans()):
+        lines.append("#, fuzzy")
+    if draw(st.booleans()):
+        lines.append(f"#| msgid {quoted(draw(st.text(max_size=20)))}")
+    prefix = "#~ " if draw(st.booleans()) else ""
+    lines += [f"{prefix}msgctxt {quoted(context)}", f"{prefix}msgid {quoted(msgid or 'x')}",
+              f"{prefix}msgstr {quoted(draw(st.text(max_size=20)))}"]
+    return "\n".join(lines if not prefix else [line for line in lines if not line.startswith("#|")])
+
+
+po_entries = st.lists(po_entry(), max_size=12).map(lambda entries: HEADER + "\n\n".join(entries) + "\n")
+po_data = st.one_of(po_entries.map(str.encode), st.binary(max_size=300), st.text(max_size=300).map(str.encode), po_text.map(str.encode),
                     po_text.map(lambda t: (HEADER + t).encode()),
                     po_text.map(lambda t: (HEADER + t).encode("utf-16")))
 
@@ -122,7 +148,9 @@ def load_any(path: Path, data: bytes):
         return
     merged = merge(MINI_TEMPLATE, catalog, FR)
     assert {m.context for m in merged if m.id} == {m.context for m in MINI_TEMPLATE if m.id}
-    render(merged)
+    written = path.with_suffix(".merged.po")
+    written.write_bytes(render(merged))
+    load_catalog(written, FR)  # what `update` writes is always a valid catalog
 
 
 @PROPERTY
@@ -234,8 +262,8 @@ WORDS = ["Take", "your", "pills", "call", "now", "if", "you", "feel", "pain", "f
          "*hot*", '"quoted"', "back\\slash", "well--known", "l’eau", "naïve", "疼痛", "ਦਰਦ", "ألم", "x" * 90, "it.",
          "skin,", "(rest)", "[brackets]", "1 < 2"]
 TRANSLATED_WORDS = ["Prenez", "vos", "comprimés", "appelez", "si", "douleur", "fièvre", '"cité"', "«", "»",
-                    "back\\slash", "a--b", "注意", "ਦਰਦ", "ألم", "y" * 90, "\u00a0:", "l’eau", "—", "**fort**"]
-text_of = st.lists(st.sampled_from(WORDS), min_size=1, max_size=14).map(" ".join)
+                    "back\\slash", "a--b", "注意", "ਦਰਦ", "ألم", "y" * 90, "\u00a0:", "l’eau", "—", "**fort**", "|", "| msgid"]
+text_of = st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).map(" ".join)
 translation_of = st.lists(st.sampled_from(TRANSLATED_WORDS), min_size=1, max_size=16).map(" ".join)
 LISTS = ["list-a", "warn-a", "list-b", "warn-b"]
 OPS = ["reword", "insert", "delete", "move", "rename", "translate", "translate"]

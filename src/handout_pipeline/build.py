@@ -72,13 +72,14 @@ def _package_digest() -> str:
 
 
 def _file_digest(path: Path) -> str:
+    """What a file contributes to an output's inputs; by content, so a moved content root stays current."""
     try:
         stat = path.stat()
     except OSError:
-        return f"{path}:missing"
+        return f"{path.name}:missing"
     if stat.st_size > 4_000_000:  # large fonts: size and mtime are enough and hashing them is slow
         return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
-    return f"{path}:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    return f"{path.name}:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def inputs_digest(project: Project, handout_id: str, language: Language, fmt: str) -> str:

@@ -94,11 +94,14 @@ def load_config(root: Path) -> Config:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise HandoutError("is not UTF-8 text", path, hint="save it as UTF-8") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise HandoutError("is not UTF-8 text", path, line, "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        raise HandoutError(f"is not valid TOML ({exc})", path, line, "fix the syntax on that line") from None
+        reason = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" at column \1", str(exc))  # the line is said once
+        raise HandoutError(f"is not valid TOML: {reason}", path, line,
+                           'fix the syntax on that line (text goes in quotes: region = "CA")') from None
     except OSError as exc:
         raise HandoutError(f"cannot be read ({exc.strerror})", path) from None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, unescape, write_po
+from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
@@ -66,8 +66,24 @@ def _header_comment(handout: Handout) -> str:
 
 def render(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, include_previous=True, sort_output=False, ignore_obsolete=True)
-    return buffer.getvalue() + _render_obsolete(catalog)
+    # Babel wraps a long `#| msgid` like prose, breaking lines inside the quotes, and msgfmt then refuses the
+    # file: the previous msgids are written here instead, quoted line by line as GNU msgmerge does.
+    write_po(buffer, catalog, width=76, include_previous=False, sort_output=False, ignore_obsolete=True)
+    entries = buffer.getvalue().split(b"\n\n")  # the header, then one per message: a PO entry holds no blank line
+    for index, message in enumerate(catalog):
+        if message.id and message.previous_id and index < len(entries):
+            entries[index] = _with_previous(entries[index], message.previous_id)
+    return b"\n\n".join(entries) + _render_obsolete(catalog)
+
+
+def _with_previous(entry: bytes, previous: list[str] | tuple[str, ...]) -> bytes:
+    lines = []
+    for keyword, text in zip(("msgid", "msgid_plural"), previous):
+        first, *rest = normalize(text, width=76).splitlines()
+        lines += [f"#| {keyword} {first}", *(f"#| {line}" for line in rest)]
+    at = re.search(rb"(?m)^(msgctxt|msgid) ", entry)
+    at = at.start() if at else len(entry)
+    return entry[:at] + "".join(line + "\n" for line in lines).encode("utf-8") + entry[at:]
 
 
 def _render_obsolete(catalog: Catalog) -> bytes:
@@ -121,7 +137,8 @@ def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog
         catalog.language_team = old.language_team
         catalog.obsolete.update(old.obsolete)
     active = [m for m in (old or []) if m.id]
-    candidates = [*catalog.obsolete.values(), *active]  # later wins: a live entry over an obsolete one
+    # Later wins: a live entry over an obsolete one. A plural entry cannot carry over to a singular message.
+    candidates = [m for m in [*catalog.obsolete.values(), *active] if isinstance(m.id, str)]
     exact = {_key(m): m for m in candidates}
     by_context = {m.context: m for m in candidates if m.context}
     used: set[int] = set()
@@ -210,10 +227,13 @@ def load_catalog(path: Path, language: Language | None = None) -> Catalog:
 def _restore_previous_ids(catalog: Catalog) -> None:
     """Babel reads `#| msgid` lines as translator comments; make them the previous msgid again."""
     for message in [*catalog, *catalog.obsolete.values()]:
-        lines = [c for c in message.user_comments if c.startswith("|")]
-        if not message.id or not lines:
+        comments = message.user_comments
+        # They come last; a translator's "# |..." line before them stays a comment.
+        start = next((i for i, c in enumerate(comments)
+                      if c.startswith("| msgid") and all(d.startswith("|") for d in comments[i:])), None)
+        if not message.id or start is None:
             continue
-        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+        lines, message.user_comments = comments[start:], comments[:start]
         # Comment lines are wrapped at spaces, even inside the quotes: joining them with one space undoes it.
         m = _PREVIOUS.search(" ".join(c[1:].strip() for c in lines))
         if m:

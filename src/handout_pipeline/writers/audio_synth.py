@@ -6,6 +6,15 @@
 # makes the samples depend on the narration alone. It also keeps libespeak-ng and its thread out
 # of the build's worker processes, where a fork would inherit a half-initialised engine.
 #
+# pyttsx3 2.99's eSpeak driver runs eSpeak asynchronously (AUDIO_OUTPUT_RETRIEVAL), and three of
+# its habits need care (found here by stress runs, read in pyttsx3/drivers/espeak.py and eSpeak's
+# speech.c): a rate change is a command queued on eSpeak's thread; the start of every runAndWait
+# "stops the current utterance" when eSpeak still looks busy, which cancels the NEXT utterance
+# (finished-utterance with completed=False, or no file); and its getProperty('rate') calls
+# espeak_GetParameter without its second argument, so it reads garbage. Hence: apply the voice in
+# one runAndWait, set the rate outside any loop, wait until eSpeak is idle before each utterance,
+# and read the rate back through a correct binding (EspeakNative).
+#
 # Run as `python -m handout_pipeline.writers.audio_synth WORKDIR`: reads WORKDIR/request.json
 # ({"voice", "rate", "segments"}), writes WORKDIR/seg-NNNN.wav, exits 0; on failure writes the
 # reason to stderr and exits EXIT_FAILED, or EXIT_UNAVAILABLE when no usable voice or library.
@@ -23,9 +32,9 @@ import sys
 import tempfile
 import threading
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 SAMPLE_RATE = 22050          # eSpeak NG always renders mono 16-bit 22050 Hz
 EXIT_FAILED = 3
@@ -56,75 +65,79 @@ class Engine(Protocol):
     def runAndWait(self) -> None: ...
 
 
+class Native(Protocol):
+    """Calls into libespeak-ng that pyttsx3 does not offer (or offers wrongly)."""
+
+    def settle(self) -> None: ...
+    def rate(self) -> int: ...
+    def phonemes(self, text: str) -> str: ...
+
+
 @dataclass
 class _Events:
     """What the engine reported about the utterance in progress."""
 
     finished: threading.Event
-    completed: bool = False
-    errors: list[BaseException] | None = None
+    completed: list[bool] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
 
     def reset(self) -> None:
         self.finished.clear()
-        self.completed = False
+        self.completed = []
         self.errors = []
 
 
 def synthesise(segments: list[str], voice: str, rate: int, workdir: Path, engine: Engine,
-               phonemes: Callable[[str], str] | None = None,
-               settle: Callable[[], object] = lambda: None) -> list[Path]:
-    """One WAV per segment, spoken by `voice` at `rate` words a minute; raises if any step fails.
-
-    `phonemes(text)` gives eSpeak's transcription, to refuse a voice that reads the text as another
-    language; `settle()` returns once eSpeak's own thread is idle (see _select_voice and _speak).
-    """
-    events = _Events(threading.Event(), errors=[])
+               native: Native | None = None) -> list[Path]:
+    """One WAV per segment, spoken by `voice` at `rate` words a minute; raises if any step fails."""
+    events = _Events(threading.Event())
     engine.connect("finished-utterance", lambda name=None, completed=True, **_: _finish(events, completed))
     engine.connect("error", lambda name=None, exception=None, **_: events.errors.append(exception))
-    _select_voice(engine, events, voice, rate, settle)
-    if phonemes is not None:
-        check_phonemes(phonemes("\n".join(segments)), voice, dictionary_name(voice))
+    _select_voice(engine, events, voice, rate, native)
+    if native is not None:
+        check_phonemes(native.phonemes("\n".join(segments)), voice, dictionary_name(voice))
     paths = []
     for index, text in enumerate(segments):
         path = workdir / f"seg-{index:04d}.wav"
-        _speak(engine, events, text, path, settle)
+        _speak(engine, events, text, path, native)
         paths.append(path)
     return paths
 
 
 def _finish(events: _Events, completed: bool) -> None:
-    events.completed = completed
+    events.completed.append(completed)
     events.finished.set()
 
 
-def _select_voice(engine: Engine, events: _Events, voice: str, rate: int,
-                  settle: Callable[[], object]) -> None:
+def _select_voice(engine: Engine, events: _Events, voice: str, rate: int, native: Native | None) -> None:
     """Set voice and rate and prove they took effect: a bad voice id otherwise keeps the old voice."""
     known = {v.id.casefold() for v in engine.getProperty("voices")}
     if voice.casefold() not in known:
         raise VoiceUnavailable(f"eSpeak NG has no voice {voice!r}")
+    if native is not None:
+        native.settle()       # pyttsx3's own start-up rate and volume are still queued on eSpeak's thread
     events.reset()
+    # Voice changes are queued until runAndWait; nothing is spoken, so this only applies the voice.
     engine.setProperty("voice", voice)
-    engine.setProperty("rate", rate)
-    # Property changes are queued until the loop runs; nothing is spoken yet, so this only applies them.
     with _quiet():
         engine.runAndWait()
-    # eSpeak applies a rate change on its own thread, later: wait for it before reading it back.
-    settle()
     current = engine.getProperty("voice")
     if events.errors or str(current).casefold() != voice.casefold():
         raise VoiceUnavailable(f"eSpeak NG voice {voice!r} did not take effect (current voice {current!r}"
                                f"{', error: ' + str(events.errors[0]) if events.errors else ''})")
-    if engine.getProperty("rate") != rate:
-        raise SynthesisError(f"eSpeak NG rate {rate} did not take effect ({engine.getProperty('rate')})")
+    # Outside runAndWait pyttsx3 applies a property at once; eSpeak queues a rate on its thread.
+    engine.setProperty("rate", rate)
+    if native is not None:
+        native.settle()
+    current_rate = native.rate() if native is not None else engine.getProperty("rate")
+    if events.errors or current_rate != rate:
+        raise SynthesisError(f"eSpeak NG rate {rate} did not take effect ({current_rate})")
 
 
-def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Callable[[], object]) -> None:
+def _speak(engine: Engine, events: _Events, text: str, path: Path, native: Native | None) -> None:
     """One utterance per runAndWait, then wait for its end: queued saves keep only the last file."""
-    # pyttsx3 stops "the current utterance" at the start of runAndWait if eSpeak still looks busy
-    # (it does for a moment after the last callback, or while a rate change is pending), and then
-    # cancels the new utterance instead: only start once eSpeak is idle.
-    settle()
+    if native is not None:
+        native.settle()       # else runAndWait may "stop" eSpeak's tail and cancel this utterance
     events.reset()
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -133,15 +146,17 @@ def _speak(engine: Engine, events: _Events, text: str, path: Path, settle: Calla
         engine.runAndWait()
         # runAndWait can return before eSpeak's thread has written the file.
         finished = events.finished.wait(UTTERANCE_TIMEOUT)
+    if native is not None:
+        native.settle()       # a late second "finished" (a cancel) would arrive before this returns
     if events.errors:
         raise SynthesisError(f"eSpeak NG failed on {text!r}: {events.errors[0]}")
-    if not finished or not events.completed:
-        raise SynthesisError(f"eSpeak NG did not finish {text!r}")
+    if not finished or events.completed != [True]:
+        raise SynthesisError(f"eSpeak NG did not finish {text!r} (events: {events.completed})")
     check_wav(path, text)
 
 
-def check_wav(path: Path, text: str) -> None:
-    """Fail on a missing, empty, wrongly formatted or silent utterance."""
+def check_wav(path: Path, text: str, audible: bool = True) -> None:
+    """Fail on a missing, empty, wrongly formatted or (when `audible`) silent utterance."""
     try:
         with wave.open(str(path), "rb") as wav:
             params = wav.getparams()
@@ -152,6 +167,8 @@ def check_wav(path: Path, text: str) -> None:
         raise SynthesisError(f"eSpeak NG produced a zero-length WAV for {text!r}")
     if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, SAMPLE_RATE):
         raise SynthesisError(f"unexpected WAV format {params[:3]} for {text!r}")
+    if not audible:
+        return
     samples = array.array("h", frames)
     if sys.byteorder == "big":
         samples.byteswap()
@@ -211,22 +228,41 @@ def check_phonemes(phonemes: str, voice: str, own: str) -> None:
                                f"'{other}' phonemes, not as '{own}'")
 
 
-def _library_phonemes(text: str) -> str:
-    """Phonemes of `text` in the current voice, clause per line, as `espeak-ng -q -x` prints them."""
-    import ctypes
+class EspeakNative:
+    """The libespeak-ng that pyttsx3 loaded, called with correct signatures."""
 
-    from pyttsx3.drivers import _espeak
+    def __init__(self) -> None:
+        import ctypes
 
-    func = _espeak.dll.espeak_TextToPhonemes
-    func.restype = ctypes.c_char_p
-    func.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
-    buffer = ctypes.create_string_buffer(text.encode("utf-8"))
-    pointer = ctypes.c_void_p(ctypes.addressof(buffer))
-    clauses = []
-    while pointer.value:
-        out = func(ctypes.byref(pointer), 1, 0)   # 1 = espeakCHARS_UTF8, 0 = ASCII phoneme names
-        clauses.append(out.decode("utf-8", "replace") if out else "")
-    return "\n".join(clauses)
+        from pyttsx3.drivers import _espeak
+
+        self._ctypes = ctypes
+        self._espeak = _espeak
+        self._dll = _espeak.dll
+        self._dll.espeak_GetParameter.restype = ctypes.c_int
+        self._dll.espeak_GetParameter.argtypes = [ctypes.c_int, ctypes.c_int]
+        self._dll.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self._dll.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int,
+                                                    ctypes.c_int]
+
+    def settle(self) -> None:
+        """Return once eSpeak's thread has no command left (espeak_Synchronize)."""
+        self._espeak.Synchronize()
+
+    def rate(self) -> int:
+        """The current (not default) speaking rate: espeak_GetParameter(espeakRATE, 1)."""
+        return self._dll.espeak_GetParameter(self._espeak.RATE, 1)
+
+    def phonemes(self, text: str) -> str:
+        """Phonemes of `text` in the current voice, a clause a line, as `espeak-ng -q -x` prints them."""
+        ctypes = self._ctypes
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses = []
+        while pointer.value:
+            out = self._dll.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 0)   # UTF-8 in, ASCII names out
+            clauses.append(out.decode("utf-8", "replace") if out else "")
+        return "\n".join(clauses)
 
 
 # --- eSpeak NG data files ---------------------------------------------------------------------------
@@ -292,7 +328,7 @@ def render(segments: list[str], voice: str, rate: int, timeout: float = 600.0) -
         pcm = []
         for index, text in enumerate(segments):
             path = workdir / f"seg-{index:04d}.wav"
-            check_wav(path, text)
+            check_wav(path, text, audible=False)   # the child checked the sound itself
             with wave.open(str(path), "rb") as wav:
                 pcm.append(wav.readframes(wav.getnframes()))
         return pcm
@@ -308,9 +344,8 @@ def main(argv: list[str]) -> int:
             engine = pyttsx3.init("espeak")
         except (ImportError, OSError, RuntimeError) as exc:
             raise VoiceUnavailable(f"eSpeak NG cannot be loaded ({exc})") from None
-        from pyttsx3.drivers import _espeak
         synthesise(request["segments"], request["voice"], int(request["rate"]), workdir, engine,
-                   phonemes=_library_phonemes, settle=_espeak.Synchronize)
+                   EspeakNative())
     except VoiceUnavailable as exc:
         sys.stderr.write(" ".join(str(exc).split()) + "\n")
         return EXIT_UNAVAILABLE

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import mimetypes
+import re
 import shutil
 import subprocess
 import threading
@@ -18,58 +18,40 @@ from urllib.request import url2pathname
 import jinja2
 
 from handout_pipeline.languages import Language
-from handout_pipeline.model import BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain
+from handout_pipeline.model import (
+    BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain,
+)
 from handout_pipeline.writers import ASSETS, RenderContext, WriterUnavailable
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
 LATIN_FAMILY = "Noto Sans"       # follows every script's font so Latin letters and digits stay Noto
-WARNING_LABEL_LEVEL = 3          # tier labels head their box, one level below the section (h2)
-KEEP_WORDS = {"ko"}               # languages that wrap between words only (CSS word-break: keep-all)
+WARNING_LABEL_LEVEL = 3          # a tier's label heads its box, one level below the section (h2)
+KEEP_WORDS = {"ko"}              # languages that wrap between words only (CSS word-break: keep-all)
 _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic")
 
 
-class FetchRefused(ValueError):
-    """A resource outside the writer's own assets: the PDF never loads it."""
+def write(handout: Handout, ctx: RenderContext) -> bytes:
+    """The handout as a large-print PDF/UA-1 file in the context's language."""
+    with _RENDER_LOCK:
+        return pdf_bytes(render_document(handout, ctx), handout, ctx)
 
 
-def _asset_path(url: str) -> Path:
-    """The file inside the assets folder that `url` names; anything else is refused."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
-    path = Path(url2pathname(unquote(parts.path))).resolve()
-    root = ASSETS.resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
-    return path
+def inputs(ctx: RenderContext) -> list[Path]:
+    """The template, the stylesheet, and every font file (all styles) the language's PDF may embed."""
+    fonts = (_fc_file(family + style) for family in _families(ctx.language) for style in _FONT_STYLES)
+    return [TEMPLATE, STYLESHEET, *dict.fromkeys(f for f in fonts if f is not None)]
 
 
-def _fetcher():
-    """A URL fetcher that serves only files inside the assets folder (no network, no other files)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class AssetFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            path = _asset_path(url)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
-
-    return AssetFetcher()
-
-
-def fetch_asset(url: str) -> bytes:
-    """What the writer's URL fetcher returns for `url` (raises FetchRefused for anything not an asset)."""
-    response = _fetcher().fetch(url)
-    try:
-        return response.read()
-    finally:
-        response.close()
+def font_files(language: Language) -> list[Path]:
+    """The font files that draw this language's text in the PDF (regular faces), its own script's first."""
+    files = (_fc_file(family) for family in _families(language))
+    return list(dict.fromkeys(f for f in files if f is not None))
 
 
 # One FontConfiguration for every render in the process: making one per render is slow. WeasyPrint and
-# Pango share it, and neither is safe to drive from two threads at once, so renders take turns.
-_RENDER_LOCK = threading.Lock()
+# Pango share it and are not safe to drive from two threads at once, so renders take turns.
+_RENDER_LOCK = threading.RLock()
 _FONT_CONFIG: Any = None
 
 
@@ -82,10 +64,108 @@ def _font_config():
     return _FONT_CONFIG
 
 
+def render_document(handout: Handout, ctx: RenderContext):
+    """The handout laid out by WeasyPrint (a weasyprint.Document), from our template and stylesheet."""
+    from weasyprint import CSS, HTML
+
+    language = ctx.language
+    if _fc_file(language.font) is None:
+        raise WriterUnavailable(f"the font {language.font} for {language.name} is not installed",
+                                hint="install it (Debian: fonts-noto-core, fonts-noto-cjk)")
+    html = render_html(handout, ctx)
+    fetcher = asset_fetcher()
+    with _RENDER_LOCK:
+        font_config = _font_config()
+        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=font_config)
+
+
+def pdf_bytes(document, handout: Handout, ctx: RenderContext) -> bytes:
+    """A laid-out handout as PDF/UA-1 bytes: tagged, exact text layer, the same bytes every time."""
+    from handout_pipeline.writers.pdf_patches import render_fixes
+
+    # No dates go in (WeasyPrint writes none without <meta name=dcterms.*>); the file identifier is
+    # derived from the handout and language, and the patches fix the fonts' own time stamps.
+    identifier = hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False)
+    with _RENDER_LOCK, render_fixes():
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.hexdigest().encode())
+
+
+# --- The page -------------------------------------------------------------------------------------
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(ASSETS)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+                              undefined=jinja2.StrictUndefined)
+
+
+def render_html(handout: Handout, ctx: RenderContext) -> str:
+    """The HTML page the PDF is made from (translated text escaped, never markup)."""
+    return _environment().get_template(TEMPLATE.name).render(
+        handout=handout,
+        title=plain(handout.title),
+        lang=ctx.language.tag,
+        direction=ctx.language.direction,
+        page_size=ctx.region.page_size,
+        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks])
+                  for section in handout.sections],
+        unbroken=functools.partial(unbroken, keep_words=ctx.language.code in KEEP_WORDS),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _BlockView:
+    """A block as the template sees it: its kind and its parts."""
+
+    kind: str
+    text: Text = ()
+    level: int = 0
+    items: tuple[ListItem, ...] = ()
+    tier: str = ""
+    label: str = ""
+    intros: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionView:
+    heading: Text
+    blocks: list[_BlockView]
+
+
+def _block(block, handout: Handout) -> _BlockView:
+    match block:
+        case Heading():
+            return _BlockView("heading", block.text, level=min(max(block.level, 3), 6))
+        case Paragraph():
+            return _BlockView("paragraph", block.text)
+        case BulletList():
+            return _BlockView("list", items=block.items)
+        case WarningBlock():
+            return _BlockView("warning", level=WARNING_LABEL_LEVEL, items=block.items, tier=block.tier.value,
+                              label=handout.labels.tier(block.tier),
+                              intros=tuple(intro.text for intro in block.intros))
+        case _:
+            assert_never(block)
+
+
+_WORDS = re.compile(r"(\S+)")
+_HYPHENS = ("-", "\u2010")
+
+
+def unbroken(text: str, keep_words: bool = False) -> list[tuple[str, bool]]:
+    """`text` as pieces, each with whether it must stay on one line."""
+    # Large print never splits a word: a compound is not broken at its hyphen (pdftotext would then also
+    # drop the hyphen, taking it for hyphenation), and Korean, which WeasyPrint would break between any
+    # two syllables, breaks between words only (CSS word-break: keep-all, missing in WeasyPrint 70).
+    return [(piece, n % 2 == 1 and (keep_words or any(h in piece for h in _HYPHENS)))
+            for n, piece in enumerate(_WORDS.split(text)) if piece]
+
+
+# --- Fonts ----------------------------------------------------------------------------------------
+
+def _families(language: Language) -> list[str]:
+    return list(dict.fromkeys([language.font, LATIN_FAMILY]))
 
 
 @functools.cache
@@ -103,111 +183,36 @@ def _fc_file(pattern: str) -> Path | None:
     return Path(file) if file else None
 
 
-def _families(language: Language) -> list[str]:
-    return list(dict.fromkeys([language.font, LATIN_FAMILY]))
+# --- Fetching -------------------------------------------------------------------------------------
+
+class FetchRefused(ValueError):
+    """A resource outside the writer's own assets: the PDF never loads it."""
 
 
-def font_files(language: Language) -> list[Path]:
-    """The font files that draw this language's text in the PDF (regular faces), its own script's first."""
-    files = (_fc_file(family) for family in _families(language))
-    return list(dict.fromkeys(f for f in files if f is not None))
+def asset_path(url: str) -> Path:
+    """The file inside the assets folder that `url` names; anything else raises FetchRefused."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    if not path.is_relative_to(ASSETS.resolve()) or not path.is_file():
+        raise FetchRefused(f"not one of the handout assets: {url[:200]}")
+    return path
 
 
-def inputs(ctx: RenderContext) -> list[Path]:
-    """The template, the stylesheet, and every font file (all styles) the language's PDF may embed."""
-    fonts = (_fc_file(family + style) for family in _families(ctx.language) for style in _FONT_STYLES)
-    return [TEMPLATE, STYLESHEET, *dict.fromkeys(f for f in fonts if f is not None)]
+def asset_fetcher():
+    """The URL fetcher of every render: it serves files inside the assets folder and nothing else."""
+    return _asset_fetcher_class()()
 
 
-def write(handout: Handout, ctx: RenderContext) -> bytes:
-    """The handout as a large-print PDF/UA-1 file in the context's language."""
-    from weasyprint import CSS, HTML
+@functools.cache
+def _asset_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    from handout_pipeline.writers.pdf_textlayer import exact_text_layer
+    class AssetFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = asset_path(url)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
-    language = ctx.language
-    if _fc_file(language.font) is None:
-        raise WriterUnavailable(f"the font {language.font} for {language.name} is not installed",
-                                hint="install it (Debian: fonts-noto-core, fonts-noto-cjk)")
-    html = render_html(handout, ctx)
-    fetcher = _fetcher()
-    with _RENDER_LOCK:
-        font_config = _font_config()
-        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
-        document = HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=font_config)
-        with exact_text_layer():
-            return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=_identifier(handout, ctx))
-
-
-_WORDS = re.compile(r"(\S+)")
-_HYPHENS = ("-", "\u2010")
-
-
-def unbroken(text: str, keep_words: bool = False) -> list[tuple[str, bool]]:
-    """`text` as pieces, each with whether it must stay on one line.
-
-    Large print never splits a word: a compound is not broken at its hyphen (text extractors would then
-    also drop the hyphen, taking it for hyphenation), and Korean, which WeasyPrint would break between
-    any two syllables, breaks between words only (CSS word-break: keep-all, missing in WeasyPrint 70).
-    """
-    pieces = []
-    for n, piece in enumerate(_WORDS.split(text)):
-        if piece:
-            pieces.append((piece, n % 2 == 1 and (keep_words or any(h in piece for h in _HYPHENS))))
-    return pieces
-
-
-def _identifier(handout: Handout, ctx: RenderContext) -> bytes:
-    """A fixed file identifier: the same handout and language always get the same one."""
-    return hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False).hexdigest().encode()
-
-
-def render_html(handout: Handout, ctx: RenderContext) -> str:
-    """The HTML page the PDF is made from (translated text escaped, never markup)."""
-    template = _environment().get_template(TEMPLATE.name)
-    return template.render(
-        handout=handout,
-        title=plain(handout.title),
-        lang=ctx.language.tag,
-        direction=ctx.language.direction,
-        page_size=ctx.region.page_size,
-        unbroken=functools.partial(unbroken, keep_words=ctx.language.code in KEEP_WORDS),
-        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks])
-                  for section in handout.sections],
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _SectionView:
-    heading: Text
-    blocks: list[_BlockView]
-
-
-@dataclass(frozen=True, slots=True)
-class _BlockView:
-    """A block as the template sees it: its kind and its parts."""
-
-    kind: str
-    text: Text = ()
-    level: int = 0
-    items: tuple[ListItem, ...] = ()
-    tier: str = ""
-    label: str = ""
-    intros: tuple[Text, ...] = ()
-
-
-def _block(block, handout: Handout) -> _BlockView:
-    match block:
-        case Heading():
-            return _BlockView("heading", block.text, level=min(max(block.level, 3), 6))
-        case Paragraph():
-            return _BlockView("paragraph", block.text)
-        case BulletList():
-            return _BlockView("list", items=block.items)
-        case WarningBlock():
-            return _BlockView("warning", level=WARNING_LABEL_LEVEL, items=block.items, tier=block.tier.value,
-                              label=handout.labels.tier(block.tier),
-                              intros=tuple(intro.text for intro in block.intros))
-        case _:
-            assert_never(block)
+    return AssetFetcher

@@ -1,30 +1,29 @@
-"""An exact PDF text layer for shaped scripts: a guarded patch of WeasyPrint 70, active only inside our renders.
+"""Two guarded fixes to WeasyPrint 70 for our PDFs: an exact text layer and reproducible font files."""
 
-Why: WeasyPrint 70 (weasyprint/draw/text.py, draw_first_line) gives each glyph ONE ToUnicode entry,
-taken from the first cluster the glyph is drawn in. Shaped scripts reuse glyphs across clusters, so
-the text layer - what pdftotext, copy-paste and screen readers read - says something else than the page:
-Gurmukhi "ਸਕਦੀ" extracts as "ਸਕਿਦੀ" (the ka glyph keeps the "ਕਿ" of an earlier cluster) and Arabic
-"الطاقة" as "الطاةة" (a dots glyph shared by two letters). Upstream issue:
-https://github.com/Kozea/WeasyPrint/issues/2841 (open for WeasyPrint 70).
-
-The fix gives every (glyph, text) pair its own character code. The first text a glyph is drawn with
-keeps the glyph id as its code (exactly what upstream writes); any other text gets an alias code taken
-from the top of the 16-bit code space, which the font's Encoding CMap maps back to the real glyph
-(the mechanism WeasyPrint already uses for missing glyphs), so the page looks the same and the
-ToUnicode CMap can say, per code, exactly which text it stands for. Two more details:
-- Multi-character entries of right-to-left runs are stored reversed: extractors turn an RTL run from
-  visual into logical order character by character, which would otherwise reverse a ligature's text
-  a second time (lam-alef "لا" came out "ال").
-- We never put /ActualText on RTL lines: pdftotext then reverses the whole line and turns "911" into
-  "119". The exact ToUnicode needs no ActualText at all.
-
-Scope: the two wrapped functions are module globals of WeasyPrint, replaced once (idempotently) and
-for the whole process, but they only change anything while `exact_text_layer()` is active in the
-current context (a ContextVar: other threads and other users of WeasyPrint get upstream behaviour).
-"""
+# 1. Text layer. WeasyPrint 70 (weasyprint/draw/text.py, draw_first_line) gives each glyph ONE ToUnicode
+#    entry, taken from the first cluster the glyph is drawn in. Shaped scripts reuse glyphs across
+#    clusters, so the text layer - what pdftotext, copy-paste and screen readers read - says something
+#    else than the page: Gurmukhi "ਸਕਦੀ" came out "ਸਕਿਦੀ" (the ka glyph kept the "ਕਿ" of an earlier
+#    cluster), Arabic "إلى" came out "إىل" (a ligature's text reversed by the extractor). Upstream issue:
+#    https://github.com/Kozea/WeasyPrint/issues/2841 (open for WeasyPrint 70).
+#    The fix gives every (glyph, text) pair its own character code. The first text a glyph is drawn
+#    with keeps the glyph id as its code (what upstream writes); any other text gets an alias code from
+#    the top of the 16-bit code space, which the font's Encoding CMap maps back to the real glyph (the
+#    mechanism WeasyPrint already uses for missing glyphs). The page looks the same; the ToUnicode CMap
+#    says, per code, exactly which text it stands for. glyph_texts() decides which glyph carries what.
+#    No /ActualText anywhere: on RTL lines pdftotext reverses it (pdfium turned "911" into "119").
+# 2. Reproducible fonts. Without HarfBuzz-subset, WeasyPrint subsets with fontTools, which stamps the
+#    current time into each embedded font's 'head' table: the same handout gave other bytes a second
+#    later. Inside our renders that stamp is a fixed date.
+# Scope: the wrapped functions are module globals of WeasyPrint and fontTools, replaced once
+# (idempotently) for the whole process, but they change nothing unless render_fixes() is active in the
+# current context (a ContextVar: other threads and other users of WeasyPrint get upstream behaviour).
+# The text layer assumes subset fonts (WeasyPrint's default; the PDF writer never asks for full fonts)
+# and a document written once (its Font objects keep their codes).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import contextvars
 import threading
@@ -33,38 +32,42 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import fontTools.ttLib.tables._h_e_a_d as ft_head
 import pydyf
 import weasyprint.draw.text as wp_draw_text
 import weasyprint.pdf.fonts as wp_fonts
+from fontTools.misc.timeTools import timestampSinceEpoch
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
 _ALIAS_CEILING = 0xFFFF   # alias codes grow down from here; missing-glyph codes grow up from glyph_count
 _ALIAS_MARGIN = 256       # codes left free above glyph_count for WeasyPrint's own missing-glyph codes
+FONT_TIMESTAMP = timestampSinceEpoch(946684800)  # 2000-01-01T00:00:00Z, in the 'head' table's epoch
 
 
 @dataclass
 class _FontAliases:
-    """The alias codes of one embedded font: (glyph, text) -> code, and code -> real glyph."""
+    """The codes of one embedded font (one WeasyPrint font hash): its text map and its alias codes."""
 
-    codes: dict[tuple[int, str], int] = field(default_factory=dict)
-    glyphs: dict[int, int] = field(default_factory=dict)
+    to_unicode: dict[int, str]                                               # code -> text, shared
+    codes: dict[tuple[int, str], int] = field(default_factory=dict)          # (glyph, text) -> alias
+    glyphs: dict[int, int] = field(default_factory=dict)                     # alias -> glyph
 
 
 @dataclass
 class _Render:
-    """State of one render with the exact text layer: alias codes per WeasyPrint Font object."""
+    """State of one render: the codes of each embedded font, by WeasyPrint font hash."""
 
-    fonts: dict[Any, _FontAliases] = field(default_factory=dict)
+    fonts: dict[str, _FontAliases] = field(default_factory=dict)
 
 
-_ACTIVE: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("handout_text_layer", default=None)
+_ACTIVE: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("handout_pdf_fixes", default=None)
 _INSTALL_LOCK = threading.Lock()
 _UPSTREAM: dict[str, Any] = {}
 
 
 @contextlib.contextmanager
-def exact_text_layer() -> Iterator[None]:
-    """Within this block, WeasyPrint renders in this context write an exact ToUnicode text layer."""
+def render_fixes() -> Iterator[None]:
+    """Within this block, WeasyPrint renders in this context get both fixes."""
     _install()
     token = _ACTIVE.set(_Render())
     try:
@@ -79,13 +82,21 @@ def _install() -> None:
             return
         _UPSTREAM["draw_first_line"] = wp_draw_text.draw_first_line
         _UPSTREAM["vector_font"] = wp_fonts._build_vector_font_dictionary
+        _UPSTREAM["timestamp"] = ft_head.timestampNow
         wp_draw_text.draw_first_line = _draw_first_line
         wp_fonts._build_vector_font_dictionary = _build_vector_font_dictionary
+        ft_head.timestampNow = _timestamp_now
 
 
 def installed() -> bool:
     """Whether the wrappers are in place (they stay in place; they are inert outside our renders)."""
-    return wp_draw_text.draw_first_line is _draw_first_line
+    return (wp_draw_text.draw_first_line is _draw_first_line
+            and wp_fonts._build_vector_font_dictionary is _build_vector_font_dictionary
+            and ft_head.timestampNow is _timestamp_now)
+
+
+def _timestamp_now() -> int:
+    return FONT_TIMESTAMP if _ACTIVE.get() is not None else _UPSTREAM["timestamp"]()
 
 
 def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
@@ -117,8 +128,8 @@ def _alias_line(render: _Render, stream, textbox, line) -> list[tuple[Any, int]]
         glyph_item = run.data
         run = run.next
         font, font_size = stream.add_font(glyph_item.item.analysis.font)
-        if font.bitmap or font.png or font.svg or font.colr:
-            continue  # colour and bitmap fonts draw by glyph id in other ways: leave them alone
+        if font.bitmap or font.png or font.svg or font.colr or font.used_in_forms:
+            continue  # these draw by glyph id in other ways, or map every glyph: leave them alone
         glyphs = glyph_item.glyphs
         infos = [glyphs.glyphs[i] for i in range(glyphs.num_glyphs)]
         if any(info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG for info in infos):
@@ -132,7 +143,7 @@ def _alias_line(render: _Render, stream, textbox, line) -> list[tuple[Any, int]]
             [info.glyph != pango.PANGO_GLYPH_EMPTY for info in infos],
             [info.geometry.width > 0 for info in infos],
             rtl=item.analysis.level % 2 == 1)
-        aliases = render.fonts.setdefault(font, _FontAliases())
+        aliases = _font_aliases(render, font)
         for info, text in zip(infos, texts):
             glyph_id = info.glyph
             if glyph_id == pango.PANGO_GLYPH_EMPTY:
@@ -145,12 +156,23 @@ def _alias_line(render: _Render, stream, textbox, line) -> list[tuple[Any, int]]
     return swapped
 
 
-def glyph_texts(text: str, clusters: list[int], drawn: list[bool], advancing: list[bool], rtl: bool) -> list[str]:
-    """The text each glyph of a shaped run stands for, so that the glyphs read in visual order give `text`.
+def _font_aliases(render: _Render, font) -> _FontAliases:
+    """The codes of `font`'s embedded file, shared by every Font object with the same hash."""
+    # WeasyPrint writes one font dictionary per hash: Font objects that share a hash must share one text
+    # map, or the codes drawn with one of them would be missing from the ToUnicode CMap written.
+    aliases = render.fonts.get(font.hash)
+    if aliases is None:
+        aliases = render.fonts[font.hash] = _FontAliases(font.to_unicode)
+    elif font.to_unicode is not aliases.to_unicode:
+        aliases.to_unicode.update(font.to_unicode)
+        font.to_unicode = aliases.to_unicode
+    return aliases
 
-    `clusters` are HarfBuzz's byte offsets into the UTF-8 run, one per glyph, glyphs in visual order;
-    `drawn` says which glyphs are drawn at all, `advancing` which move the pen (marks do not).
-    """
+
+def glyph_texts(text: str, clusters: list[int], drawn: list[bool], advancing: list[bool], rtl: bool) -> list[str]:
+    """The text each glyph of a shaped run stands for: read in visual order, the glyphs give `text`."""
+    # Glyphs come in visual order; `clusters` are HarfBuzz's byte offsets into the run's UTF-8, one per
+    # glyph; `drawn` says which glyphs are drawn at all, `advancing` which move the pen (marks do not).
     # A unit is the smallest span that is whole both as HarfBuzz clusters and as characters with their
     # combining marks: a mark is its own cluster in Arabic but sits on its letter; a Gurmukhi "ਕਿ" is one
     # cluster of two glyphs drawn vowel sign first; a lam-alef ligature is one glyph for two letters.
@@ -160,17 +182,15 @@ def glyph_texts(text: str, clusters: list[int], drawn: list[bool], advancing: li
     length = starts[-1]
     cluster_starts = set(clusters) | {length}
     char_starts = {offset for offset, char in zip(starts, text) if not _joins_previous(char)} | {length}
-    boundaries = sorted((cluster_starts & char_starts) | {0})
+    boundaries = sorted((cluster_starts & char_starts) | {0, length})
     units: dict[int, list[int]] = {}
     for i, cluster in enumerate(clusters):
         if drawn[i]:
-            unit = max(b for b in boundaries if b <= cluster)
-            units.setdefault(unit, []).append(i)
+            units.setdefault(bisect.bisect_right(boundaries, cluster) - 1, []).append(i)
     texts = [""] * len(clusters)
     utf8 = text.encode()
     for unit, members in units.items():
-        end = min(b for b in boundaries if b > unit)
-        chars = utf8[unit:end].decode()
+        chars = utf8[boundaries[unit]:boundaries[unit + 1]].decode()
         # Extractors turn RTL runs from visual into logical order character by character: give them the
         # characters in visual order, or a ligature's text is reversed twice (lam-alef came out "ال").
         if rtl:
@@ -191,9 +211,9 @@ def _joins_previous(char: str) -> bool:
 
 def _code(font, aliases: _FontAliases, glyph_id: int, text: str) -> int:
     """The character code that draws `glyph_id` and means exactly `text`."""
-    known = font.to_unicode.get(glyph_id)
+    known = aliases.to_unicode.get(glyph_id)
     if known is None or known == text:
-        font.to_unicode[glyph_id] = text
+        aliases.to_unicode[glyph_id] = text
         return glyph_id
     code = aliases.codes.get((glyph_id, text))
     if code is None:
@@ -202,7 +222,7 @@ def _code(font, aliases: _FontAliases, glyph_id: int, text: str) -> int:
             return glyph_id  # no free code (a full 65,535-glyph CJK font): upstream's first-text-wins
         aliases.codes[(glyph_id, text)] = code
         aliases.glyphs[code] = glyph_id
-        font.to_unicode[code] = text
+        aliases.to_unicode[code] = text
     return code
 
 
@@ -217,7 +237,7 @@ def _copy_width(stream, font, pango_font, font_size: float, glyph_id: int, code:
 def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, reference, pdf_version):
     upstream = _UPSTREAM["vector_font"]
     render = _ACTIVE.get()
-    aliases = render.fonts.get(font) if render is not None else None
+    aliases = render.fonts.get(font.hash) if render is not None else None
     if not aliases or not aliases.glyphs:
         return upstream(font_dictionary, pdf, font, widths, compress, reference, pdf_version)
     # Widths are per CID: aliases are codes, not CIDs. Our Encoding below also covers missing glyphs,
@@ -247,7 +267,7 @@ def _encoding(pdf, font, aliases: _FontAliases, compress: bool) -> pydyf.Stream:
         b"/Supplement 0 def", b"end def", f"{cmap_name} def".encode(), b"/CMapType 1 def",
         b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
     ]
-    codes = sorted(font.to_unicode)
+    codes = sorted(aliases.to_unicode)
     for start in range(0, len(codes), 100):
         batch = codes[start:start + 100]
         lines.append(f"{len(batch)} begincidchar".encode())
