@@ -3,7 +3,7 @@
 # otherwise it prints the exact apt-get line to run and stops.
 set -euo pipefail
 packages=(espeak-ng libespeak-ng1 fonts-noto-core fonts-noto-cjk gettext poppler-utils fontconfig
-          libpango-1.0-0 libpangoft2-1.0-0 libreoffice-writer-nogui)
+          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libreoffice-writer-nogui)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

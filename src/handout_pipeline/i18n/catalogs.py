@@ -79,7 +79,7 @@ def render(catalog: Catalog) -> bytes:
 def _with_previous(entry: bytes, previous: list[str] | tuple[str, ...]) -> bytes:
     lines = []
     for keyword, text in zip(("msgid", "msgid_plural"), previous):
-        first, *rest = normalize(text, width=76).splitlines()
+        first, *rest = normalize(text, width=76).split("\n")  # not splitlines(): it also splits at \x1e, \x0c...
         lines += [f"#| {keyword} {first}", *(f"#| {line}" for line in rest)]
     at = re.search(rb"(?m)^(msgctxt|msgid) ", entry)
     at = at.start() if at else len(entry)
