@@ -144,9 +144,9 @@ def test_script_narrates_every_warning_sign_with_its_tier_and_intro(project, bui
     (lyrics,) = ID3(io.BytesIO(built[code])).getall("USLT")
     lines = [unspace_phones(line) for line in lyrics.text.split("\n")]
     for block in warning_blocks(handout):
-        label = lines.index(handout.labels.tier(block.tier))
-        intro = lines.index(" ".join(plain(block.intros[0].text).split()), label)
-        position = intro
+        position = lines.index(handout.labels.tier(block.tier))
+        for intro in block.intros:
+            position = lines.index(" ".join(plain(intro.text).split()), position + 1)
         for sign in walk_items(block.items):
             position = lines.index(" ".join(plain(sign.text).split()), position + 1)
 
@@ -173,6 +173,14 @@ def test_pauses_after_headings_and_between_sections(project):
     assert cues["Emergency"].pause_ms == audio.PAUSE_HEADING
     # The last cue of a section carries the longer pause before the next section's heading.
     assert cues["Call 8 1 1 with questions."].pause_ms == audio.PAUSE_SECTION > audio.PAUSE_HEADING
+
+
+def test_segments_are_joined_with_their_pauses_as_silence():
+    spoken = [b"\x01\x00" * 10, b"\x02\x00" * 10]
+    audio_bytes, starts = audio._join(spoken, [audio.Cue("a", 100), audio.Cue("b", 0)])
+    silence = 22050 * 100 // 1000
+    assert starts == [0, 10 + silence]
+    assert audio_bytes == spoken[0] + bytes(2 * silence) + spoken[1]
 
 
 def test_same_input_same_bytes_whatever_was_spoken_before(project, built):

@@ -183,6 +183,32 @@ def test_previous_msgid_survives_the_file_and_a_second_update_changes_nothing(tm
     assert re.search(rb'#\| msgid "Take your pills."\nmsgctxt "item/pills"', render(first))
 
 
+@needs_gettext
+def test_a_long_previous_msgid_is_written_as_valid_po(tmp_path):
+    long = "Rest your knee for **24 hours**. Do *not* run, jump or climb stairs until your doctor says you can."
+    translated = merge(template_of(edited(("Rest your knee for **24 hours**. Do *not* run.", long))), french(), FR)
+    live(translated, "paragraph/rest").string = "Reposez votre genou, et ne montez pas d\u2028escalier \x1e."
+    live(translated, "paragraph/rest").flags.discard("fuzzy")
+    changed = merge(template_of(edited(("Rest your knee for **24 hours**. Do *not* run.", "Rest."))),
+                    reload(translated, tmp_path), FR)
+    path = tmp_path / "changed.po"
+    path.write_bytes(render(changed))
+    result = gettext_ok("msgfmt", "--check", "-o", "/dev/null", str(path))
+    assert result.returncode == 0, result.stderr
+    previous = [line for line in path.read_text(encoding="utf-8").split("\n") if line.startswith("#|")]
+    assert previous[:2] == ['#| msgid ""', '#| "Rest your knee for **24 hours**. Do *not* run, jump or climb stairs until"']
+    assert all(re.fullmatch(r'#\| (msgid )?"(?:[^"\\]|\\.)*"', line) for line in previous), previous
+    assert live(load_catalog(path, FR), "paragraph/rest").previous_id == [long]
+
+
+def test_a_translator_comment_starting_with_a_bar_stays_a_comment(tmp_path):
+    old = french()
+    live(old, "item/pills").user_comments = ["| msgid is what they call it", "|"]
+    changed = merge(template_of(edited(("Take your pills.", "Take all your pills."))), reload(old, tmp_path), FR)
+    pills = live(reload(changed, tmp_path), "item/pills")
+    assert (pills.user_comments, pills.previous_id) == (["| msgid is what they call it", "|"], ["Take your pills."])
+
+
 def test_changing_english_twice_keeps_the_english_the_translation_was_made_for(tmp_path):
     once = merge(template_of(edited(("You cannot breathe.", "You can hardly breathe."))), french(), FR)
     twice = merge(template_of(edited(("You cannot breathe.", "You cannot breathe at all."))),

@@ -3,7 +3,7 @@ markup, and `update` never loses a translation whatever the sequence of source e
 
 from __future__ import annotations
 
-import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -31,7 +31,8 @@ from conftest import FIXTURES
 FR = get_language("fr")
 MINI = parse_handout((FIXTURES / "mini" / "source" / "mini.md").read_text(encoding="utf-8"), Path("mini.md"))
 MINI_TEMPLATE = build_template(MINI, "source/mini.md")
-PROPERTY = settings(max_examples=150, deadline=None, database=None,
+# On CI the examples are the same every run, so that a run fails only for a change; locally they vary.
+PROPERTY = settings(max_examples=150, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 FRONT = ('---\nid: t\ntitle: "Test"\nlanguage: en\naudience: Testers\nlast_reviewed: 2026-01-15\n'
@@ -446,7 +447,7 @@ def reread(catalog: Catalog, path: Path) -> Catalog:
     return load_catalog(path, FR)
 
 
-@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(PROPERTY, max_examples=120)
 @given(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10 ** 6), st.integers(0, 10 ** 6), text_of,
                           translation_of), min_size=1, max_size=10))
 def test_update_never_loses_work(tmp_path_factory, steps):

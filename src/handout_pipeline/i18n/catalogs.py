@@ -228,9 +228,9 @@ def _restore_previous_ids(catalog: Catalog) -> None:
     """Babel reads `#| msgid` lines as translator comments; make them the previous msgid again."""
     for message in [*catalog, *catalog.obsolete.values()]:
         comments = message.user_comments
-        # They come last; a translator's "# |..." line before them stays a comment.
-        start = next((i for i, c in enumerate(comments)
-                      if c.startswith("| msgid") and all(d.startswith("|") for d in comments[i:])), None)
+        # They come last, as `| msgid "…"` then `| "…"` lines; a translator's "# |…" line before them stays a comment.
+        start = next((i for i in reversed(range(len(comments))) if comments[i].startswith("| msgid ")
+                      and all(c.startswith(('| "', "| msgid_plural ")) for c in comments[i + 1:])), None)
         if not message.id or start is None:
             continue
         lines, message.user_comments = comments[start:], comments[:start]
