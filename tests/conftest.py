@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from handout_pipeline.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Hypothesis keeps a cache in ./.hypothesis by default: tests must not write into the repository.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "handout-pipeline-hypothesis")
 
 
 @pytest.fixture

@@ -371,3 +371,14 @@ def test_stats_count_fuzzy_as_not_translated():
     complete = catalogs.stats(list(units(parse_handout(MINI_SOURCE, Path("mini.md")))), french())
     assert (complete.translated, complete.fuzzy, complete.untranslated, complete.all_warning_signs_translated) == (
         24, 0, 0, True)
+
+
+def test_changed_tier_label_is_safety_critical_like_a_warning_sign():
+    template = template_of()
+    label = live(template, "label/urgent")
+    template.delete(label.id, context="label/urgent")
+    template.add("Urgent: call now", "", context="label/urgent", auto_comments=label.auto_comments)
+    merged = merge(template, french(), FR)
+    message = live(merged, "label/urgent")
+    assert (message.string, message.fuzzy, message.previous_id) == ("", True, ["Urgent"])
+    assert message.user_comments == [STALE_NOTE + "Sans attendre"]

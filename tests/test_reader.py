@@ -250,7 +250,7 @@ BAD_FRONTS = [
     ("empty file", "", 1, "has no front matter", "start the file with a '---' line"),
     ("unclosed front matter", "---\nid: t\ntitle: T\n" + BODY, 1, "the front matter is not closed",
      "add a line with only '---'"),
-    ("colon in a value", front(audience="Adults: all of them: really"), 5, "mapping values are not allowed",
+    ("colon in a value", front(audience="Adults: all of them: really"), 5, "a ':' inside a value that is not in quotes",
      "quote text that contains ':'"),
     ("unclosed quote", front(title='"Test handout'), 3, "a quote or bracket opened on this line is never closed",
      "close every quote"),

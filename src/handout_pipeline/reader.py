@@ -113,6 +113,8 @@ def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
         mark = getattr(exc, "context_mark", None) if "end of stream" in problem else None
         if mark is not None:
             problem = "a quote or bracket opened on this line is never closed"
+        elif problem == "mapping values are not allowed here":  # YAML's words for the commonest slip
+            problem = "a ':' inside a value that is not in quotes"
         mark = mark or getattr(exc, "problem_mark", None)
         line = start + mark.line if mark else start
         raise HandoutError(f"front matter: {problem}", path, line,

@@ -94,7 +94,7 @@ def _completeness_problem(unit: Unit, message: Message | None) -> str | None:
         return "fuzzy (needs review), so not translated"
     string = message.string if isinstance(message.string, str) else ""
     if not string.strip():
-        stale = any(c.startswith(STALE_NOTE) for c in message.user_comments)
+        stale = any(c.startswith(STALE_NOTE.rstrip()) for c in message.user_comments)
         return "stale: the English changed and it must be translated again" if stale else "not translated"
     if unit.safety_critical and _same_text(string, unit.msgid):
         return "left in English (the translation is the same as the source)"

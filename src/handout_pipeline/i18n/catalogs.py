@@ -17,7 +17,7 @@ from babel.messages.pofile import PoFileError, normalize, read_po, unescape, wri
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.fsutil import write_atomic
-from handout_pipeline.i18n.units import Unit, units
+from handout_pipeline.i18n.units import Unit, is_safety_context, units
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
 
@@ -202,7 +202,7 @@ def _drop_obsolete(catalog: Catalog, prior: Message) -> None:
 
 
 def _safety_critical(message: Message) -> bool:
-    return bool(message.context) and message.context.startswith(("warning-sign/", "warning-intro/"))
+    return is_safety_context(message.context)
 
 
 def load_catalog(path: Path, language: Language | None = None) -> Catalog:

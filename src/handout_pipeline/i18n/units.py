@@ -65,6 +65,12 @@ def label_context(name: str) -> str:
     return f"label/{name}"
 
 
+def is_safety_context(context: str | None) -> bool:
+    """Warning signs, their intros and the tier labels: the messages that must never ship on a guess."""
+    return bool(context) and (context.startswith(("warning-sign/", "warning-intro/"))
+                              or context in {label_context(t.value) for t in Tier})
+
+
 LABEL_NOTES = {
     "emergency": "Label on the box of emergency warning signs (call the emergency number now). Short; no full stop.",
     "urgent": "Label on the box of urgent warning signs (call the doctor or nurse line now). Short; no full stop.",
