@@ -8,7 +8,7 @@ import os
 import pytest
 
 import handout_pipeline.fsutil as fsutil
-from helpers import copy_root, run
+from helpers import check_json, copy_root, run
 
 
 @pytest.fixture
@@ -87,3 +87,34 @@ def test_huge_handout_builds(tmp_path):
     text = (root / "output/huge/en/huge.en.txt").read_text()
     assert "Section 999" in text and "You cannot breathe." in text
     assert "not built: 5 warning sign(s)" in result.output  # 2 signs + 3 tier labels
+
+
+def test_missing_font_is_one_clear_error_and_other_formats_build(root, monkeypatch):
+    from dataclasses import replace
+
+    from handout_pipeline import languages
+
+    monkeypatch.setitem(languages.LANGUAGES, "pa", replace(languages.LANGUAGES["pa"], font="Noto Sans Nowhere"))
+    result = run(root, "build", "-j", "1", "-l", "pa", "-f", "pdf", "-f", "txt")
+    assert result.exit_code == 2
+    assert "the font 'Noto Sans Nowhere' for Punjabi (Gurmukhi) is not installed" in result.output
+    assert "fonts-noto-core" in result.output and "Traceback" not in result.output
+    assert (root / "output/mini/pa/mini.pa.txt").exists() and not (root / "output/mini/pa/mini.pa.pdf").exists()
+    code, report = check_json(root, "-l", "pa", "--no-outputs")
+    assert code == 1
+    assert any(f["check"] == "glyphs" and "no font for Punjabi" in f["detail"] for f in report["findings"])
+
+
+def test_region_without_nurse_line_reads_correctly(root):
+    toml = root / "handout.toml"
+    toml.write_text(toml.read_text().replace('nurse_line = "811"\n', ""))
+    result = run(root, "build", "-j", "1", "-f", "txt", "-f", "docx")
+    assert result.exit_code == 0, result.output
+    for tag, expected, unwanted in (("en", "Ask your doctor with questions.", "Call"),
+                                    ("fr", "Posez vos questions à votre médecin.", "Appelez le {")):
+        text = (root / f"output/mini/{tag}/mini.{tag}.txt").read_text()
+        assert " ".join(expected.split()) in " ".join(text.split())
+        assert "811" not in text and "{nurse_line}" not in text and "nurse_line" not in text
+        assert "911" in text  # the emergency number is still filled in
+    code, report = check_json(root, "-f" if False else "--no-outputs")
+    assert code == 0, [f for f in report["findings"] if f["severity"] == "error"]

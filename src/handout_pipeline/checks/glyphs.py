@@ -71,6 +71,8 @@ def declared_fonts(language: Language) -> dict[str, list[tuple[Path, str]]]:
     from handout_pipeline.writers import pdf
 
     families = list(dict.fromkeys([language.font, "Noto Sans"]))
+    if font_file(language.font) is None:  # the language's own font is missing: say that, not 40 missing glyphs
+        return {"pdf": [], "docx": []}
     docx_faces = [(p, f) for f in families if (p := font_file(f)) is not None]
     pdf_faces = [(Path(p), _face_family(Path(p), families)) for p in pdf.font_files(language)]
     return {"pdf": pdf_faces, "docx": docx_faces}

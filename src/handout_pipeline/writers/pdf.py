@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 import jinja2
 
 from handout_pipeline.languages import Language
+from handout_pipeline.errors import HandoutError
 from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain,
 )
@@ -33,6 +34,11 @@ _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic"
 
 def write(handout: Handout, ctx: RenderContext) -> bytes:
     """The handout as a large-print PDF/UA-1 file in the context's language."""
+    for family in _families(ctx.language):
+        if _fc_file(family) is None:
+            raise HandoutError(f"the font '{family}' for {ctx.language.name} is not installed",
+                               hint="install the Debian packages fonts-noto-core and fonts-noto-cjk "
+                                    "(make build does this), then build again")
     with _RENDER_LOCK:
         return pdf_bytes(render_document(handout, ctx), handout, ctx)
 
