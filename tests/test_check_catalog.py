@@ -188,3 +188,26 @@ def _msgcmp_contexts(po, stderr: str) -> set[str]:
             number = int(parts[1])
             flagged.add(min(entries, key=lambda e: abs(e[0] - number))[1])
     return flagged
+
+
+@pytest.mark.parametrize("translation,severity,words", [
+    ("Prenez 2 comprimés, 3 fois.", "warning", "number 3 is in the translation but not in the English"),
+    ("Prenez 2 comprimés\x07.", "error", "control characters U+0007"),
+    ("Prenez 2 comprimés {.", "error", "a brace that is not part of a {placeholder}"),
+    ("Prenez 2 comprimés ｛nurse_line｝.", "error", "a brace that is not part of a {placeholder}"),
+    ("Prenez 2 comprimés {nurse_line}.", "error", "placeholder {nurse_line} is not in the English"),
+    ("Prenez 2 comprimés &lt;.", "error", "markup, a link or an entity"),
+])
+def test_each_integrity_rule_fails_on_its_fault(translation, severity, words):
+    problems = integrity_problems("Take 2 pills each morning.", translation, get_language("fr"), CheckConfig())
+    assert any(s == severity and words in d for s, d in problems), problems
+    assert not integrity_problems("Take 2 pills each morning.", "Prenez 2 comprimés chaque matin.",
+                                  get_language("fr"), CheckConfig())
+
+
+def test_template_out_of_date_with_the_source_is_an_error(root):
+    source = root / "source" / "mini.md"
+    source.write_text(source.read_text().replace("- Red skin. {#red-skin}", "- Red, hot skin. {#red-skin}"))
+    code, report = check_json(root, "--no-outputs", "-l", "fr")
+    assert code == 1
+    assert any(f["check"] == "catalogs" and "out of date" in f["detail"] for f in errors(report))
