@@ -1,7 +1,9 @@
 """Checks return findings; only the CLI decides exit codes."""
+
 from __future__ import annotations
-from dataclasses import dataclass, field
-from typing import Any
+
+from dataclasses import dataclass
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

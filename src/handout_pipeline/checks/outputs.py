@@ -10,6 +10,7 @@ from pathlib import Path
 
 from handout_pipeline.build import output_path, output_state
 from handout_pipeline.checks import Finding
+from handout_pipeline.i18n.units import intro_context, item_context
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, Text, plain, walk_items, warning_blocks
 from handout_pipeline.project import Project
@@ -28,8 +29,8 @@ def warning_texts(handout: Handout) -> list[tuple[str, Text]]:
     """(message id, text) of every warning intro and warning sign, in reading order."""
     found: list[tuple[str, Text]] = []
     for block in warning_blocks(handout):
-        found += [(f"warning-intro/{p.id}", p.text) for p in block.intros]
-        found += [(f"warning-sign/{i.id}", i.text) for i in walk_items(block.items)]
+        found += [(intro_context(p.id), p.text) for p in block.intros]
+        found += [(item_context(i.id, in_warning=True), i.text) for i in walk_items(block.items)]
     return found
 
 

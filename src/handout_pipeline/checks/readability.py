@@ -389,7 +389,7 @@ def kandel_moles_minimum(grade: float) -> float:
 def readability(handout: Handout, language: Language, cfg: CheckConfig,
                 rare_zipf: float | None = None) -> tuple[list[Finding], dict]:
     """Readability findings and metrics of one resolved, translated handout in one language."""
-    rare_zipf = getattr(cfg, "rare_zipf", RARE_ZIPF) if rare_zipf is None else rare_zipf
+    rare_zipf = cfg.rare_zipf if rare_zipf is None else rare_zipf
     code = frequency_code(language)
     measured = [_measure(ctx, text, language, code, rare_zipf) for ctx, text in sentences(handout)]
     findings: list[Finding] = []
