@@ -10,11 +10,11 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
@@ -237,10 +237,6 @@ def execute(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) 
 
 class BuildCrashed(Exception):
     """A worker process died; outputs written so far are whole (atomic), the rest are not written."""
-
-
-def summary_rows(results: Iterable[Result]) -> list[dict]:
-    return [asdict(r) for r in sorted(results, key=lambda r: (r.handout, r.language, FORMATS.index(r.format)))]
 
 
 def default_workers() -> int:
