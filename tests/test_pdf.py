@@ -439,11 +439,14 @@ def test_inputs_name_template_stylesheet_and_fonts(rendered):
     assert pdf.font_files(get_language("zh_Hans"))[0].suffix == ".ttc"
 
 
-def test_missing_font_makes_the_pdf_unavailable(rendered, monkeypatch):
+def test_missing_font_is_an_error_not_a_quiet_skip(rendered, monkeypatch):
+    from handout_pipeline.errors import HandoutError
+
     r = rendered("fr")
     monkeypatch.setattr(pdf, "_fc_file", lambda pattern: None)
-    with pytest.raises(WriterUnavailable, match="Noto Sans"):
+    with pytest.raises(HandoutError, match="Noto Sans") as raised:
         pdf.write(r.handout, r.ctx)
+    assert not isinstance(raised.value, WriterUnavailable)
 
 
 # --- Right to left -----------------------------------------------------------------------------------

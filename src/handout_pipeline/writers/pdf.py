@@ -22,7 +22,7 @@ from handout_pipeline.errors import HandoutError
 from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain,
 )
-from handout_pipeline.writers import ASSETS, RenderContext, WriterUnavailable
+from handout_pipeline.writers import ASSETS, RenderContext
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
@@ -34,11 +34,6 @@ _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic"
 
 def write(handout: Handout, ctx: RenderContext) -> bytes:
     """The handout as a large-print PDF/UA-1 file in the context's language."""
-    for family in _families(ctx.language):
-        if _fc_file(family) is None:
-            raise HandoutError(f"the font '{family}' for {ctx.language.name} is not installed",
-                               hint="install the Debian packages fonts-noto-core and fonts-noto-cjk "
-                                    "(make build does this), then build again")
     with _RENDER_LOCK:
         return pdf_bytes(render_document(handout, ctx), handout, ctx)
 
@@ -75,9 +70,13 @@ def render_document(handout: Handout, ctx: RenderContext):
     from weasyprint import CSS, HTML
 
     language = ctx.language
-    if _fc_file(language.font) is None:
-        raise WriterUnavailable(f"the font {language.font} for {language.name} is not installed",
-                                hint="install it (Debian: fonts-noto-core, fonts-noto-cjk)")
+    # A missing font is a broken installation, not a property of the language: fail (exit 2), never
+    # skip quietly, or a build would "succeed" without the PDF a clinic prints.
+    for family in _families(language):
+        if _fc_file(family) is None:
+            raise HandoutError(f"the font '{family}' for {language.name} is not installed",
+                               hint="install the Debian packages fonts-noto-core and fonts-noto-cjk "
+                                    "(make build does this), then build again")
     html = render_html(handout, ctx)
     fetcher = asset_fetcher()
     with _RENDER_LOCK:
