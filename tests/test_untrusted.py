@@ -34,8 +34,12 @@ def server():
     httpd.server_close()
 
 
+def base_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
 def hostile(port: int) -> dict[str, str]:
-    base = f"http://127.0.0.1:{port}"
+    base = base_url(port)
     return {
         "heading/your-care": f'<img src="{base}/img.png"> Vos soins',
         "paragraph/rest": f"<style>@import url({base}/imp.css);</style>Reposez votre genou pendant **24 heures**. "
@@ -46,6 +50,7 @@ def hostile(port: int) -> dict[str, str]:
         "heading/medicines": f'<a href="javascript:alert(1)">Médicaments</a> <iframe src="{base}/frame"></iframe>',
         "warning-sign/fever": "De la fièvre. </w:t></w:r><w:r><w:t>injected",
         "glossary/swelling/definition": "<![CDATA[x]]> & <script>fetch('" + base + "/js')</script> gonflement",
+        "attribution": f'<speak><audio src="{base}/ssml.wav"/><voice name="en">Adapté</voice></speak>',
     }
 
 
@@ -58,7 +63,7 @@ def test_catalog_full_of_urls_fetches_nothing_and_stays_literal(tmp_path, server
         for context, value in strings.items():
             message(catalog, context).string = value
     edit_catalog(root, "fr", edit)
-    result = run(root, "build", "-j", "1", "-l", "fr", "-f", "pdf", "-f", "docx", "-f", "txt")
+    result = run(root, "build", "-j", "1", "-l", "fr", "-f", "pdf", "-f", "docx", "-f", "txt", "-f", "mp3")
     assert result.exit_code == 0, result.output
     assert hits == [], f"the build fetched {hits}"
     out = root / "output/mini/fr"
@@ -74,6 +79,9 @@ def test_catalog_full_of_urls_fetches_nothing_and_stays_literal(tmp_path, server
     import docx
     text = "\n".join(p.text for p in docx.Document(str(out / "mini.fr.docx")).paragraphs)
     assert "</w:t></w:r><w:r><w:t>injected" in text and "<script>" in text
+    from mutagen.id3 import ID3
+    narration = "".join(str(f.text) for f in ID3(str(out / "mini.fr.mp3")).getall("USLT"))
+    assert f'<audio src="{base_url(port)}/ssml.wav"/>' in narration  # read as text, never as SSML
 
 
 def test_check_refuses_markup_and_links_in_translations(tmp_path):
