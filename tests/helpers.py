@@ -45,3 +45,14 @@ def run(root: Path, *args: str):
 def check_json(root: Path, *args: str) -> tuple[int, dict]:
     result = run(root, "check", "--format", "json", *args)
     return result.exit_code, json.loads(result.output)
+
+
+def mini_project():
+    from handout_pipeline.project import Project
+    return Project.open(FIXTURES / "mini")
+
+
+def localized(project, code: str):
+    """(resolved handout in `code`, render context) for a writer."""
+    language = get_language(code)
+    return project.localized("mini", language).handout, project.render_context(language)

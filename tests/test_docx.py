@@ -23,6 +23,8 @@ from handout_pipeline.project import Project
 from handout_pipeline.writers import get_writer
 from handout_pipeline.writers.docx import TIER_BORDERS, tier_style, xml_text
 
+from helpers import localized, mini_project
+
 HERE = Path(__file__).parent
 FAMILIES = ("fr", "ar", "zh_Hans", "pa")  # Latin, RTL, CJK, Gurmukhi
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -41,12 +43,7 @@ def val(element, attribute: str = "val") -> str | None:
 
 @pytest.fixture(scope="module")
 def project() -> Project:
-    return Project.open(HERE / "fixtures" / "mini")
-
-
-def localized(project: Project, code: str):
-    language = get_language(code)
-    return project.localized("mini", language).handout, project.render_context(language)
+    return mini_project()
 
 
 @pytest.fixture(scope="module")

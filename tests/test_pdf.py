@@ -443,7 +443,7 @@ def test_missing_font_is_an_error_not_a_quiet_skip(rendered, monkeypatch):
     from handout_pipeline.errors import HandoutError
 
     r = rendered("fr")
-    monkeypatch.setattr(pdf, "_fc_file", lambda pattern: None)
+    monkeypatch.setattr(pdf, "font_file", lambda pattern: None)
     with pytest.raises(HandoutError, match="Noto Sans") as raised:
         pdf.write(r.handout, r.ctx)
     assert not isinstance(raised.value, WriterUnavailable)

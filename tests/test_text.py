@@ -20,6 +20,8 @@ from handout_pipeline.writers.text import (
     TIER_MARKS, WIDTH, char_width, clean, display_width, render, searchable, wrap,
 )
 
+from helpers import localized, mini_project
+
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 GOLDEN_LANGUAGES = ("en", "fr", "ar", "zh_Hans", "pa")
@@ -30,12 +32,7 @@ CLOSING = "。，、：；！？）」』】》"
 
 @pytest.fixture(scope="module")
 def project() -> Project:
-    return Project.open(HERE / "fixtures" / "mini")
-
-
-def localized(project: Project, code: str):
-    language = get_language(code)
-    return project.localized("mini", language).handout, project.render_context(language)
+    return mini_project()
 
 
 def txt(project: Project, code: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -11,19 +9,6 @@ from pathlib import Path
 from handout_pipeline.checks import Finding
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, all_texts
-
-
-@lru_cache(maxsize=None)
-def font_file(family: str) -> Path | None:
-    """The file fontconfig uses for a family name, or None when that family is not installed."""
-    tool = shutil.which("fc-match")
-    if tool is None:
-        return None
-    out = subprocess.run([tool, "-f", "%{family}\n%{file}", family], capture_output=True, text=True).stdout
-    names, _, path = out.partition("\n")
-    if family.lower() not in [n.strip().lower() for n in names.split(",")]:
-        return None  # fontconfig fell back to another family: the named one is missing
-    return Path(path) if path else None
 
 
 @lru_cache(maxsize=None)
@@ -67,19 +52,10 @@ def glyph_findings(handout_id: str, language: Language, handout: Handout,
 
 
 def declared_fonts(language: Language) -> dict[str, list[tuple[Path, str]]]:
-    """The fonts each format uses for a language: the PDF's stack and the DOCX's declared families."""
+    """The fonts each format uses for a language: the PDF's stack, and the same families the DOCX declares."""
     from handout_pipeline.writers import pdf
 
-    families = list(dict.fromkeys([language.font, "Noto Sans"]))
-    if font_file(language.font) is None:  # the language's own font is missing: say that, not 40 missing glyphs
+    if pdf.font_file(language.font) is None:  # the language's own font is missing: say that, not 40 missing glyphs
         return {"pdf": [], "docx": []}
-    docx_faces = [(p, f) for f in families if (p := font_file(f)) is not None]
-    pdf_faces = [(Path(p), _face_family(Path(p), families)) for p in pdf.font_files(language)]
-    return {"pdf": pdf_faces, "docx": docx_faces}
-
-
-def _face_family(path: Path, families: list[str]) -> str:
-    for family in families:
-        if font_file(family) == path:
-            return family
-    return path.stem
+    faces = [(path, family) for family in pdf.families(language) if (path := pdf.font_file(family)) is not None]
+    return {"pdf": faces, "docx": faces}

@@ -15,6 +15,7 @@ from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, Text, plain, walk_items, warning_blocks
 from handout_pipeline.project import Project
 from handout_pipeline.writers import FORMATS
+from handout_pipeline.writers.audio import spoken_text
 
 # Removed before comparing: soft hyphen, bidi marks and controls, zero-width characters, and all whitespace
 # (line breaks fall between CJK characters without a space, so whitespace cannot be compared reliably).
@@ -58,12 +59,6 @@ def extract_text(fmt: str, path: Path) -> str:
             raise AssertionError(f"unknown format {fmt}")
 
 
-def _spoken(text: Text) -> str:
-    from handout_pipeline.writers.audio import spoken_phone
-
-    return "".join(spoken_phone(s.text) if s.fact else s.text for s in text)
-
-
 def output_findings(project: Project, handout_id: str, language: Language, handout: Handout,
                     formats: tuple[str, ...] = FORMATS) -> list[Finding]:
     """Findings for the built outputs of one handout in one language (`handout` resolved and translated)."""
@@ -95,8 +90,9 @@ def output_findings(project: Project, handout_id: str, language: Language, hando
             add("error", None, f"{fmt.upper()} cannot be read ({type(exc).__name__}: {exc}): run 'handout build --force'")
             continue
         haystack = normalise(text)
+
         for message_id, sign in signs:
-            expected = _spoken(sign) if fmt == "mp3" else plain(sign)
+            expected = spoken_text(sign) if fmt == "mp3" else plain(sign)
             if normalise(expected) not in haystack:
                 add("error", message_id, f"warning sign missing from the {fmt.upper()}: {plain(sign)!r}")
         if fmt == "mp3":

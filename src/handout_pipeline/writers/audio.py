@@ -63,9 +63,9 @@ def spoken_phone(number: str) -> str:
 
 def narration(handout: Handout) -> list[Cue]:
     """Every utterance in reading order: title, sections, glossary, attribution."""
-    cues = [Cue(_spoken(handout.title), PAUSE_TITLE)]
+    cues = [Cue(spoken_text(handout.title), PAUSE_TITLE)]
     for index, section in enumerate(handout.sections):
-        part = [Cue(_spoken(section.heading.text), PAUSE_HEADING, index)]
+        part = [Cue(spoken_text(section.heading.text), PAUSE_HEADING, index)]
         for block in section.blocks:
             part += _end_block(_block_cues(block, handout, index))
         cues += _end_with(part, PAUSE_SECTION)
@@ -74,7 +74,7 @@ def narration(handout: Handout) -> list[Cue]:
         for entry in handout.glossary:
             part += [Cue(_clean(entry.term), PAUSE_TERM), Cue(_clean(entry.definition), PAUSE_PARAGRAPH)]
         cues += _end_with(part, PAUSE_SECTION)
-    cues.append(Cue(_spoken(handout.attribution), PAUSE_END))
+    cues.append(Cue(spoken_text(handout.attribution), PAUSE_END))
     return [cue for cue in cues if cue.text]
 
 
@@ -86,15 +86,15 @@ def narration_script(handout: Handout, ctx: RenderContext) -> list[str]:
 def _block_cues(block, handout: Handout, section: int) -> list[Cue]:
     match block:
         case Heading():
-            return [Cue(_spoken(block.text), PAUSE_HEADING, section)]
+            return [Cue(spoken_text(block.text), PAUSE_HEADING, section)]
         case Paragraph():
-            return [Cue(_spoken(block.text), PAUSE_PARAGRAPH, section)]
+            return [Cue(spoken_text(block.text), PAUSE_PARAGRAPH, section)]
         case BulletList():
-            return [Cue(_spoken(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+            return [Cue(spoken_text(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
         case WarningBlock():
             label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section)
-            intros = [Cue(_spoken(intro.text), PAUSE_PARAGRAPH, section) for intro in block.intros]
-            signs = [Cue(_spoken(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+            intros = [Cue(spoken_text(intro.text), PAUSE_PARAGRAPH, section) for intro in block.intros]
+            signs = [Cue(spoken_text(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
             return [label, *intros, *signs]
         case _:
             assert_never(block)
@@ -110,7 +110,8 @@ def _end_with(cues: list[Cue], pause_ms: int) -> list[Cue]:
     return cues
 
 
-def _spoken(text: Text) -> str:
+def spoken_text(text: Text) -> str:
+    """A text as the narration says it: phone numbers digit by digit, one clean line."""
     return _clean("".join(spoken_phone(span.text) if span.fact else span.text for span in text))
 
 

@@ -40,13 +40,13 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
 
 def inputs(ctx: RenderContext) -> list[Path]:
     """The template, the stylesheet, and every font file (all styles) the language's PDF may embed."""
-    fonts = (_fc_file(family + style) for family in _families(ctx.language) for style in _FONT_STYLES)
+    fonts = (font_file(family + style) for family in families(ctx.language) for style in _FONT_STYLES)
     return [TEMPLATE, STYLESHEET, *dict.fromkeys(f for f in fonts if f is not None)]
 
 
 def font_files(language: Language) -> list[Path]:
     """The font files that draw this language's text in the PDF (regular faces), its own script's first."""
-    files = (_fc_file(family) for family in _families(language))
+    files = (font_file(family) for family in families(language))
     return list(dict.fromkeys(f for f in files if f is not None))
 
 
@@ -72,8 +72,8 @@ def render_document(handout: Handout, ctx: RenderContext):
     language = ctx.language
     # A missing font is a broken installation, not a property of the language: fail (exit 2), never
     # skip quietly, or a build would "succeed" without the PDF a clinic prints.
-    for family in _families(language):
-        if _fc_file(family) is None:
+    for family in families(language):
+        if font_file(family) is None:
             raise HandoutError(f"the font '{family}' for {language.name} is not installed",
                                hint="install the Debian packages fonts-noto-core and fonts-noto-cjk "
                                     "(make build does this), then build again")
@@ -169,12 +169,13 @@ def unbroken(text: str, keep_words: bool = False) -> list[tuple[str, bool]]:
 
 # --- Fonts ----------------------------------------------------------------------------------------
 
-def _families(language: Language) -> list[str]:
+def families(language: Language) -> list[str]:
+    """The font families that draw a language, its own script's first (the DOCX declares the same)."""
     return list(dict.fromkeys([language.font, LATIN_FAMILY]))
 
 
 @functools.cache
-def _fc_file(pattern: str) -> Path | None:
+def font_file(pattern: str) -> Path | None:
     """The font file fontconfig picks for a pattern, or None when the family itself is not installed."""
     tool = shutil.which("fc-match")
     if tool is None:
