@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handout_pipeline.checks.catalog import integrity_problems, numbers
+from handout_pipeline.checks.catalog import integrity_problems
+from handout_pipeline.checks.numbers import numbers
 from handout_pipeline.config import CheckConfig
 from handout_pipeline.languages import get_language
 
@@ -45,7 +46,7 @@ WARNING_FAULTS = {
                 "missing from the catalog"),
     "empty": (_set("warning-sign/red-skin", ""), "not translated"),
     "fuzzy": (_set("warning-sign/cannot-breathe", "Vous ne pouvez pas respirer.", fuzzy=True), "fuzzy"),
-    "english": (_set("warning-sign/not-better", "You do not get better."), "left in English"),
+    "english": (_set("warning-sign/not-better", "You do not get better."), "English left in place"),
 }
 
 
@@ -54,7 +55,7 @@ def test_warning_sign_faults_fail(root, fault):
     edit, words = WARNING_FAULTS[fault]
     edit_catalog(root, "fr", edit)
     code, report = check_json(root, "--no-outputs", "-l", "fr")
-    found = errors(report, "warning-signs")
+    found = errors(report, "content" if fault == "english" else "warning-signs")
     assert code == 1 and report["ok"] is False
     assert len(found) == 1, found
     assert words in found[0]["detail"]

@@ -23,6 +23,27 @@ class Language:
     def rtl(self) -> bool:
         return self.direction == "rtl"
 
+    @property
+    def base(self) -> str:
+        """The ISO 639 language without script or region: zh for zh_Hans."""
+        return self.code.split("_")[0]
+
+    @property
+    def script(self) -> str:
+        """The ISO 15924 script its text is written in (CLDR's likely script through Babel): Guru for pa."""
+        return likely_script(self.code)
+
+
+def likely_script(code: str) -> str:
+    """The script CLDR says a locale is written in: Hans for zh_Hans, Arab for fa, Latn where unknown."""
+    from babel.core import get_global, parse_locale
+
+    language, _, script, *_ = parse_locale(code.replace("-", "_"))
+    if script:
+        return script
+    likely = get_global("likely_subtags").get(language)
+    return (parse_locale(likely)[2] if likely else None) or "Latn"
+
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("en", "en", "English", "ltr", "Noto Sans", "latin", "gmw/en-US", "english", "en"),
