@@ -31,7 +31,8 @@ def test_json_report_shape(broken):
     report = json.loads(result.output)
     assert set(report) == {"ok", "findings", "metrics"} and report["ok"] is False
     for finding in report["findings"]:
-        assert set(finding) == {"check", "severity", "handout", "language", "message_id", "detail"}
+        assert set(finding) == {"check", "severity", "handout", "language", "message_id", "detail", "path", "line",
+                                "cause", "format"}
         assert finding["severity"] in ("error", "warning", "info")
     assert report["metrics"]["mini"]["fr"]["catalog"]["warning_signs_translated"] == \
         report["metrics"]["mini"]["fr"]["catalog"]["warning_signs"] - 1

@@ -28,6 +28,7 @@ class Region:
     name: str
     page_size: str
     facts: dict[str, str]
+    country: str | None = None   # ISO 3166 code whose emergency numbers the gate knows (default: the code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class Config:
     region: Region
     words_per_minute: int = 140
     check: CheckConfig = field(default_factory=CheckConfig)
+    regions: tuple[Region, ...] = ()   # every region of [regions], the chosen one included
 
     @property
     def source_dir(self) -> Path:
@@ -128,6 +130,8 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     if len({lang.code for lang in langs}) != len(langs):
         raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
     region = _parse_region(path, data, prefix)
+    regions = tuple(region if code == region.code else _parse_region(path, {**data, "region": code}, prefix)
+                    for code in data.get("regions", {}))
     audio = data.get("audio", {})
     if not isinstance(audio, dict):
         raise _fail(path, prefix + "audio", "must be a table", "write [audio] and words_per_minute = 140 below it")
@@ -138,7 +142,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
-    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix))
+    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions)
 
 
 def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:
@@ -155,20 +159,23 @@ def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:
     page = table.get("page_size", "letter")
     if not isinstance(page, str) or page.lower() not in PAGE_SIZES:
         raise _fail(path, f"{where}.page_size", "is not a page size", f"use one of: {', '.join(sorted(PAGE_SIZES))}")
+    country = table.get("country", code if re.fullmatch(r"[A-Z]{2}", code) else None)
+    if country is not None and (not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country)):
+        raise _fail(path, f"{where}.country", "must be a two-letter country code", 'e.g. country = "CA"')
     facts: dict[str, str] = {}
     for key, value in table.items():
-        if key in ("name", "page_size"):
+        if key in ("name", "page_size", "country"):
             continue
         if key not in KNOWN_FACTS:
             raise _fail(path, f"{where}.{key}", "is not a known region fact",
-                        f"use one of: name, page_size, {', '.join(KNOWN_FACTS)}")
+                        f"use one of: name, page_size, country, {', '.join(KNOWN_FACTS)}")
         if not isinstance(value, str) or not _PHONE.match(value):
             raise _fail(path, f"{where}.{key}", "must be a phone number written as a string of digits",
                         f'e.g. {key} = "911"')
         facts[key] = value
     for key in REQUIRED_FACTS - facts.keys():
         raise _fail(path, f"{where}.{key}", "is missing", f"add {key} = \"...\" ({KNOWN_FACTS[key]})")
-    return Region(code, str(name), page.lower(), facts)
+    return Region(code, str(name), page.lower(), facts, country)
 
 
 def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:

@@ -110,6 +110,7 @@ class Meta:
     audience: str
     last_reviewed: str
     path: str = ""
+    no_warning_signs: str | None = None   # why a handout has no warning signs, on purpose (front matter)
 
 
 @dataclass(frozen=True, slots=True)

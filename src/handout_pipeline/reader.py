@@ -25,8 +25,8 @@ ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 HANDOUT_ID = ID
 # A trailing attribute block: `{#stable-id}` or `{#stable-id when=nurse_line}`.
 _ATTRS = re.compile(r"\s*\{#([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\s*\Z")
-_FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary"}
-_REQUIRED_FRONT = _FRONT_KEYS - {"glossary"}
+_FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary", "no_warning_signs"}
+_REQUIRED_FRONT = _FRONT_KEYS - {"glossary", "no_warning_signs"}
 _ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong", "em"}
 # What a writer of handouts calls the constructs the source format does not allow.
 _CONSTRUCTS = {
@@ -96,7 +96,7 @@ def parse_handout(text: str, path: Path) -> Handout:
     glossary = tuple(GlossaryEntry(e["id"], normalise_space(e["term"]), normalise_space(e["definition"]))
                      for e in front["glossary"])
     meta = Meta(front["id"], front["language"], normalise_space(front["audience"]),
-                front["last_reviewed"], str(path))
+                front["last_reviewed"], str(path), front.get("no_warning_signs"))
     return Handout(meta, parse_inline(title), title, parse_inline(attribution), attribution, glossary,
                    tuple(sections), front["language"], placeholders=frozenset(reader.placeholders))
 
@@ -136,6 +136,11 @@ def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
             raise HandoutError(f"front matter: field '{key}' is missing", path, start, f"add '{key}: ...'")
     if isinstance(data["last_reviewed"], dt.date):
         data["last_reviewed"] = data["last_reviewed"].isoformat()
+    reason = data.get("no_warning_signs")
+    if reason is not None and (not isinstance(reason, str) or len(reason.split()) < 3):
+        raise HandoutError("front matter: no_warning_signs must say why the handout has none", path,
+                           lines.get("no_warning_signs", start),
+                           "e.g. no_warning_signs: A list of clinic phone numbers; it gives no medical advice")
     for key in ("id", "title", "language", "audience", "attribution", "last_reviewed"):
         if not isinstance(data[key], str):
             raise HandoutError(f"front matter: field '{key}' must be text", path, lines.get(key, start),

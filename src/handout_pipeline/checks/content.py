@@ -31,6 +31,9 @@ _TODO = regex.compile(r"\b(todo|tbd|fixme|needs? translation|to translate|untran
 _EXTRA_SCRIPTS = {"Kore": ("Hangul",), "Jpan": ("Han", "Hiragana", "Katakana"),
                   "Hans": ("Han",), "Hant": ("Han",)}
 _MIN_SCRIPT_SHARE = 0.8
+_SCRIPT_NAMES = {"Latn": "Latin", "Arab": "Arabic", "Guru": "Gurmukhi", "Hans": "Han", "Hant": "Han",
+                 "Cyrl": "Cyrillic", "Deva": "Devanagari", "Ethi": "Ethiopic", "Grek": "Greek", "Hebr": "Hebrew",
+                 "Thai": "Thai", "Beng": "Bengali", "Taml": "Tamil", "Armn": "Armenian", "Geor": "Georgian"}
 # Language identification says "another language" only for messages long enough to tell, and only when two
 # independent identifiers agree: measured on our catalogs (benchmarks/langid_accuracy.py), single words and
 # short signs are often ambiguous (Persian ضعف is also Arabic).
@@ -146,17 +149,15 @@ class LanguageIdentifier:
 
     def __init__(self, languages: tuple[Language, ...]) -> None:
         self.codes = tuple(sorted({lang.base for lang in languages} | {"en"}))
+        self.names = {lang.base: lang.name.split(" (")[0] for lang in languages}
         self._lingua = None
         self._langid = None
 
     def _load(self) -> None:
-        from lingua import IsoCode639_1, LanguageDetectorBuilder
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier as Langid
+        self._lingua, self._langid = _identifiers(self.codes)
 
-        known = [getattr(IsoCode639_1, code.upper(), None) for code in self.codes]
-        self._lingua = LanguageDetectorBuilder.from_iso_codes_639_1(*[k for k in known if k]).build()
-        self._langid = Langid.from_model_file(MODEL_FILE, norm_probs=True)
-        self._langid.set_languages([c for c in self.codes if c in self._langid.nb_classes])
+    def name(self, code: str) -> str:
+        return self.names.get(code) or _language_name(code)
 
     def lingua(self, text: str) -> Identified:
         if self._lingua is None:
@@ -187,6 +188,19 @@ class LanguageIdentifier:
         if first.language in (None, language.base) or first.confidence < MIN_CONFIDENCE:
             return None
         return first.language if self.langid(text) == first.language else None
+
+
+@cache
+def _identifiers(codes: tuple[str, ...]):
+    """Both identifiers for a set of languages, once per process (their models take a second to load)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier as Langid
+
+    known = [getattr(IsoCode639_1, code.upper(), None) for code in codes]
+    detector = LanguageDetectorBuilder.from_iso_codes_639_1(*[k for k in known if k]).build()
+    langid = Langid.from_model_file(MODEL_FILE, norm_probs=True)
+    langid.set_languages([c for c in codes if c in langid.nb_classes])
+    return detector, langid
 
 
 def chinese_variant_counts(text: str) -> tuple[int, int]:
@@ -222,8 +236,9 @@ def safety_text_problems(source: str, translation: str, language: Language, iden
                         "retype them in one alphabet")
     share = script_share(translation, language)
     if share < _MIN_SCRIPT_SHARE:
-        problems.append(f"only {share:.0%} of its letters are in the {language.name} script "
-                        f"({'/'.join(script_names(language))}): write it in {language.name}, not transliterated")
+        problems.append(f"only {share:.0%} of its letters are in the script of {language.name} "
+                        f"({'/'.join(_SCRIPT_NAMES.get(n, n) for n in script_names(language))}): write it in "
+                        f"{language.name}, not transliterated or in another script")
     marker = todo_marker(translation)
     if marker and not todo_marker(source):
         problems.append(f"carries a to-do marker ({marker!r}): it was never translated")
@@ -233,8 +248,8 @@ def safety_text_problems(source: str, translation: str, language: Language, iden
                         "are ignored): translate it, or flag the entry 'ignore-same' if it is correct as it is")
     elif not problems:
         other = identifier.other_language(translation, language)
-        if other and other != "en" or (other == "en" and language.base != "en"):
-            problems.append(f"reads as {_language_name(other)}, not {language.name}: translate it into "
+        if other and not (other == "en" and "ignore-same" in flags):
+            problems.append(f"reads as {identifier.name(other)}, not {language.name}: translate it into "
                             f"{language.name}")
     return problems
 
@@ -305,7 +320,7 @@ def catalog_language_problems(catalog, language: Language, identifier: LanguageI
     if len(real_letters(text)) >= 40:
         best = identifier.lingua(text)
         if best.language and best.language != language.base and best.confidence >= 0.5:
-            problems.append(f"the catalog as a whole reads as {_language_name(best.language)}, not "
+            problems.append(f"the catalog as a whole reads as {identifier.name(best.language)}, not "
                             f"{language.name}: a catalog of another language saved over this one? Put the "
                             f"{language.name} catalog back")
     if language.base == "zh":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from handout_pipeline.checks import Finding
 from handout_pipeline.checks.catalog import catalog_findings
+from handout_pipeline.checks.content import LanguageIdentifier
+from handout_pipeline.checks.lint import lint_findings
 from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
 from handout_pipeline.checks.outputs import output_findings
 from handout_pipeline.checks.readability import readability
@@ -36,29 +38,54 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
                outputs: bool = True, formats: tuple[str, ...] = FORMATS) -> Report:
     report = Report()
     cfg = project.config.check
+    identifier = LanguageIdentifier(project.config.languages)  # loaded once, on first use
     for handout_id in project.handout_ids(handouts):
         source = project.handout(handout_id)
         template_units = list(units(source))
         report.findings += _template_findings(project, handout_id, source)
+        report.findings += lint_findings(source, project.config, project.source_rel(handout_id))
         report.metrics[handout_id] = {}
         for language in project.languages(languages):
             metrics: dict = {}
             catalog = None
+            found: list[Finding] = []
             if language.code != "en":
                 path = project.po_path(language, handout_id)
                 catalog = catalogs.load_catalog(path, language) if path.exists() else None
-                report.findings += catalog_findings(handout_id, language, template_units, catalog, cfg)
+                found += catalog_findings(handout_id, language, template_units, catalog, cfg,
+                                          path.relative_to(project.root).as_posix(), identifier)
                 if catalog is not None:
                     metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
             translated = translate(source, catalog, language)
             shown = Translated(resolve(translated.handout, project.config.region.facts), translated.missing)
-            report.findings += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
+            found += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
             if outputs:
-                report.findings += output_findings(project, handout_id, language, shown.handout, formats)
-            found, metrics["readability"] = readability(shown.handout, language, cfg)
-            report.findings += found
+                found += output_findings(project, handout_id, language, shown.handout, formats)
+            hard, metrics["readability"] = readability(shown.handout, language, cfg)
+            report.findings += with_causes(found + hard)
             report.metrics[handout_id][language.tag] = metrics
     return report
+
+
+ROOT_CHECKS = ("warning-signs",)  # untranslated, fuzzy, stale: what the outputs then lack follows from these
+
+
+def root_key(finding: Finding) -> str:
+    return f"{finding.check}:{finding.message_id or '*'}"
+
+
+def with_causes(findings: list[Finding]) -> list[Finding]:
+    """Hang each output finding that follows from an untranslated, fuzzy or stale safety message under it."""
+    roots = {f.message_id: root_key(f) for f in findings if f.check in ROOT_CHECKS and f.severity == "error"}
+    if not roots:
+        return findings
+    first = next(iter(roots.values()))
+    linked = []
+    for f in findings:
+        if f.check == "outputs" and f.severity == "error" and f.cause is None:
+            f = replace(f, cause=roots.get(f.message_id, first))
+        linked.append(f)
+    return linked
 
 
 def _template_findings(project: Project, handout_id: str, source) -> list[Finding]:

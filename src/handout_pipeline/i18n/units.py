@@ -8,7 +8,7 @@ from typing import Iterator
 
 
 from handout_pipeline.model import (
-    BulletList, Handout, Heading, Labels, ListItem, Paragraph, Tier, WarningBlock, walk_items,
+    BulletList, Handout, Heading, Labels, ListItem, Paragraph, Tier, WarningBlock, walk_items, warning_blocks,
 )
 
 TIER_MEANING = {
@@ -88,9 +88,13 @@ def units(handout: Handout) -> Iterator[Unit]:
             yield from _block(block)
     yield _unit("attribution", handout.attribution_source, 0, None,
                 "The licence and attribution line: translate it fully, keep the company name as written.")
+    used_tiers = {block.tier for block in warning_blocks(handout)}
     for field_ in fields(Labels):
         name = field_.name
         tier = Tier(name) if name in Tier._value2member_map_ else None
+        # Only the labels the writers will show: the tiers the handout uses, the glossary heading if it has one.
+        if (tier is not None and tier not in used_tiers) or (name == "glossary" and not handout.glossary):
+            continue
         yield _unit(label_context(name), getattr(handout.labels, name), 0, tier, LABEL_NOTES[name])
     for entry in handout.glossary:
         term_ctx, definition_ctx = glossary_contexts(entry.id)
