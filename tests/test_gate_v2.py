@@ -273,3 +273,37 @@ def test_report_leads_with_the_cause(root, cli):
     following = lines[cause + 1: cause + 5]
     assert all(line.startswith("      so ") for line in following), lines
     assert "following from 1 cause(s)" in result.output
+
+
+def _variations():
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "gate" / "correct_variations.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["variation"]
+
+
+@pytest.mark.parametrize("variation", _variations(), ids=lambda v: f"{v['language']}-{v['kind']}-{v['translation'][:12]}")
+def test_correct_variations_raise_no_error(variation):
+    from handout_pipeline.checks.content import LanguageIdentifier, safety_text_problems
+    from handout_pipeline.languages import LANGUAGES
+
+    language = get_language(variation["language"])
+    identifier = LanguageIdentifier(tuple(LANGUAGES.values()))
+    problems = safety_text_problems(variation["english"], variation["translation"], language, identifier,
+                                    label=variation.get("label", False))
+    problems += [d for s, d in integrity_problems(variation["english"], variation["translation"], language,
+                                                  CheckConfig(), True) if s == "error"]
+    assert problems == []
+
+
+def test_synthesis_failure_is_a_failed_output_not_a_traceback(root, monkeypatch):
+    from handout_pipeline.writers import audio_synth
+
+    def silent(*args, **kwargs):
+        raise audio_synth.SynthesisError("eSpeak NG produced silence for '.'")
+    monkeypatch.setattr(audio_synth, "render", silent)
+    result = run(root, "build", "-j", "1", "-l", "fr", "-f", "mp3")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "speech synthesis failed: eSpeak NG produced silence" in result.output
+    assert not (root / "output" / "mini" / "fr" / "mini.fr.mp3").exists()

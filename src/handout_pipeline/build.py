@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from handout_pipeline import __version__
+from handout_pipeline.writers.audio_synth import SynthesisError
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.fsutil import write_atomic
 from handout_pipeline.languages import Language, get_language
@@ -163,6 +164,10 @@ def run_job(job: Job) -> list[Result]:
             continue
         except HandoutError as exc:
             results.append(Result(job.handout, language.tag, fmt, FAILED, reason=str(exc)))
+            continue
+        except SynthesisError as exc:  # e.g. silence for a text with nothing to say: a failed output, not a crash
+            results.append(Result(job.handout, language.tag, fmt, FAILED,
+                                  reason=f"speech synthesis failed: {exc}; check the text of that message"))
             continue
         results.append(Result(job.handout, language.tag, fmt, BUILT, str(out), english.lstrip("; "),
                               round(time.monotonic() - started, 2)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from markdown_it import MarkdownIt
 
@@ -71,3 +72,13 @@ def fill_facts(text: Text, facts: dict[str, str]) -> Text:
         if pos < len(span.text):
             out.append(Span(span.text[pos:], span.strong, span.emphasis))
     return tuple(out)
+
+
+# Letters that draw nothing: Hangul fillers, the Braille blank, Mongolian/Khmer invisibles, the grapheme joiner.
+FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u180e\u17b4\u17b5\u034f")
+
+
+def real_letters(text: str) -> str:
+    """The letters of a text after removing placeholders, format and control characters, fillers and marks."""
+    text = unicodedata.normalize("NFC", PLACEHOLDER.sub(" ", text))
+    return "".join(ch for ch in text if unicodedata.category(ch).startswith("L") and ch not in FILLERS)

@@ -15,11 +15,9 @@ from functools import cache
 
 import regex
 
-from handout_pipeline.inline import PLACEHOLDER
+from handout_pipeline.inline import PLACEHOLDER, real_letters
 from handout_pipeline.languages import Language
 
-# Letters that draw nothing: Hangul fillers, the Braille blank, Mongolian/Khmer invisibles.
-FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800\u180e\u17b4\u17b5\u034f")
 # A short term in brackets, e.g. the Latin "حمى (fever).": not counted against the text's script.
 _BRACKETED = regex.compile(r"[(\[（【]\s*[^()\[\]（）【】]{1,40}[)\]）】]")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
@@ -39,12 +37,6 @@ _SCRIPT_NAMES = {"Latn": "Latin", "Arab": "Arabic", "Guru": "Gurmukhi", "Hans": 
 # short signs are often ambiguous (Persian ضعف is also Arabic).
 MIN_LETTERS_FOR_LANGUAGE_ID = 3
 MIN_CONFIDENCE = 0.7
-
-
-def real_letters(text: str) -> str:
-    """The letters of a text after removing placeholders, format and control characters, fillers and marks."""
-    text = unicodedata.normalize("NFC", PLACEHOLDER.sub(" ", text))
-    return "".join(ch for ch in text if unicodedata.category(ch).startswith("L") and ch not in FILLERS)
 
 
 def script_names(language: Language) -> tuple[str, ...]:
@@ -243,7 +235,7 @@ def safety_text_problems(source: str, translation: str, language: Language, iden
     if marker and not todo_marker(source):
         problems.append(f"carries a to-do marker ({marker!r}): it was never translated")
     if "ignore-same" not in flags and english_left(source, translation) and not (label and _same_word_ok(
-            translation, language)):
+            translation, language, identifier)):
         problems.append("is the English left in place (same text once case, punctuation and look-alike letters "
                         "are ignored): translate it, or flag the entry 'ignore-same' if it is correct as it is")
     elif not problems:
@@ -254,14 +246,10 @@ def safety_text_problems(source: str, translation: str, language: Language, iden
     return problems
 
 
-def _same_word_ok(text: str, language: Language) -> bool:
-    """A short label spelt as in English that is a common word of the language too (French 'Urgent')."""
-    from wordfreq import zipf_frequency
-
-    if not language.wordfreq:
-        return False
+def _same_word_ok(text: str, language: Language, identifier: LanguageIdentifier) -> bool:
+    """A short label spelt as in English that both identifiers read as the language itself (French 'Urgent')."""
     words = _WORD.findall(text)
-    return 0 < len(words) <= 3 and all(zipf_frequency(w, language.wordfreq) >= 3.0 for w in words)
+    return 0 < len(words) <= 3 and identifier.lingua(text).language == language.base == identifier.langid(text)
 
 
 def _describe_invisible(text: str) -> str:

@@ -16,6 +16,7 @@ from babel.messages.pofile import PoFileError, normalize, read_po, unescape, wri
 
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
+from handout_pipeline.inline import real_letters
 from handout_pipeline.fsutil import write_atomic
 from handout_pipeline.i18n.units import Unit, is_safety_context, units
 from handout_pipeline.languages import Language
@@ -319,8 +320,10 @@ class CatalogStats:
 
 
 def is_translated(message: Message | None) -> bool:
-    """Translated means: a non-empty msgstr that is not fuzzy. Fuzzy is NOT translated."""
-    return message is not None and not message.fuzzy and isinstance(message.string, str) and message.string.strip() != ""
+    """Translated means: a msgstr with real letters that is not fuzzy. Fuzzy is NOT translated, nor is a dot or
+    an invisible character (a safety message made of them must not be built)."""
+    return message is not None and not message.fuzzy and isinstance(message.string, str) and \
+        real_letters(message.string) != ""
 
 
 def stats(template_units: list[Unit], catalog: Catalog) -> CatalogStats:
