@@ -17,6 +17,8 @@ from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n import catalogs
 from handout_pipeline.i18n.units import units
 from handout_pipeline.project import Project
+from handout_pipeline.review.records import load_record, record_path
+from handout_pipeline.review.stamps import stamp_catalog
 from handout_pipeline.writers import FORMATS
 
 
@@ -91,7 +93,9 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
         for language in project.languages(languages, translated_only=True):
             path = project.po_path(language, handout_id)
             old = catalogs.load_catalog(path, language) if path.exists() else None
-            merges.append((path, old, catalogs.merge(template, old, language)))
+            merged = catalogs.merge(template, old, language)
+            stamp_catalog(merged, load_record(record_path(path)))  # which English each safety translation is for
+            merges.append((path, old, merged))
     for path, old, merged in merges:
         changed = catalogs.save_if_changed(merged, path)
         state = "created" if old is None else ("updated" if changed else "unchanged")
@@ -219,6 +223,83 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, out_file) ->
         write_text_atomic(out_file, text + "\n")
     click.echo(text)
     sys.exit(0 if result.ok else 1)
+
+
+@main.group()
+def review() -> None:
+    """Clinical review: a worksheet for the reviewer, their notes back, and their sign-off of each safety message."""
+
+
+def _one_language(project: Project, language: str):
+    (lang,) = project.languages((language,))
+    if lang.code == "en":
+        raise HandoutError("English is the source language: there is no translation to review",
+                           hint="name a translated language with -l, e.g. -l fr")
+    return lang
+
+
+@review.command("export")
+@click.option("-l", "--language", required=True, metavar="LANG", help="The language to review.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the worksheet (default: <handout>.<lang>.review.xlsx here).")
+@click.pass_context
+@user_errors
+def review_export(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
+    """Write a review worksheet (XLSX) to open in Excel or LibreOffice: safety messages first."""
+    from handout_pipeline.review import worksheet
+
+    project = _project(ctx)
+    lang = _one_language(project, language)
+    handout_id = _one_handout(project, handout_id)
+    out = out_file or Path(worksheet.default_name(handout_id, lang))
+    rows = worksheet.write_worksheet(project, lang, handout_id, out)
+    click.echo(f"wrote {out} ({rows} messages, safety messages first): give it to the reviewer; they fill in "
+               f"Back-translation and Comment, then run 'handout review import {out.name}'")
+
+
+def _one_handout(project: Project, handout_id: str | None) -> str:
+    ids = project.handout_ids((handout_id,) if handout_id else ())
+    if len(ids) > 1:
+        raise HandoutError("there are several handouts", project.config.source_dir,
+                           hint=f"choose one with --handout ({', '.join(ids)})")
+    return ids[0]
+
+
+@review.command("import")
+@click.argument("worksheet_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def review_import(ctx: click.Context, worksheet_file: Path) -> None:
+    """Keep the back-translations and comments of a filled worksheet in the review record."""
+    from handout_pipeline.review import worksheet
+
+    project = _project(ctx)
+    done = worksheet.import_worksheet(project, worksheet_file)
+    click.echo(f"kept {done.back_translations} back-translation(s) and {done.comments} comment(s) in "
+               f"{done.record}; when the reviewer is satisfied: handout review approve -l {done.language.code} "
+               '--by "NAME, ROLE"')
+
+
+@review.command("approve")
+@click.option("-l", "--language", required=True, metavar="LANG", help="The language approved.")
+@click.option("--by", "by", required=True, metavar='"NAME, ROLE"', help='Who approves, e.g. "Dr Ana Ruiz, medical translator".')
+@click.option("--message", "messages", multiple=True, metavar="ID",
+              help="Only this message (repeatable), e.g. warning-sign/fever. Default: every safety message not yet approved as it is now.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
+@click.pass_context
+@user_errors
+def review_approve(ctx: click.Context, language: str, by: str, messages: tuple[str, ...], handout_id: str | None) -> None:
+    """Record a qualified reviewer's approval of the safety translations as they are now."""
+    from handout_pipeline.review.approve import approve
+
+    project = _project(ctx)
+    lang = _one_language(project, language)
+    done = approve(project, lang, _one_handout(project, handout_id), by, messages)
+    dropped = f"; dropped {done.notes_dropped} back-translation(s) made for an earlier translation" \
+        if done.notes_dropped else ""
+    click.echo(f"approved {len(done.approved)} safety message(s) of {done.handout} [{lang.tag}]"
+               f" ({done.unchanged} already approved and unchanged){dropped} -> {done.record}: commit it")
 
 
 if __name__ == "__main__":  # pragma: no cover

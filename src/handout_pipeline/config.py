@@ -42,6 +42,7 @@ class CheckConfig:
     min_translated_share: float = 1.0
     length_ratio_min: float = 0.3
     length_ratio_max: float = 3.5
+    require_review: bool = False   # every safety translation must carry a current sign-off (handout review)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,11 @@ def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:
         if not hasattr(defaults, key):
             names = ", ".join(CheckConfig.__dataclass_fields__)
             raise _fail(path, f"{prefix}check.{key}", "is not a known check setting", f"use one of: {names}")
+        if isinstance(getattr(defaults, key), bool):
+            if not isinstance(value, bool):
+                raise _fail(path, f"{prefix}check.{key}", "must be true or false", f"e.g. {key} = true")
+            values[key] = value
+            continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or not math.isfinite(value):
             raise _fail(path, f"{prefix}check.{key}", "must be a positive number", "see README: Configuration")
         if isinstance(getattr(defaults, key), int) and not isinstance(value, int):
