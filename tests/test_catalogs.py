@@ -136,7 +136,8 @@ def test_changed_safety_message_is_emptied_and_its_old_translation_kept_in_a_com
     merged = merge(template_of(edited((old, new))), french(), FR)
     message = live(merged, context)
     assert (message.id, message.string, message.fuzzy, message.previous_id) == (new, "", True, [old])
-    assert message.user_comments == [STALE_NOTE + translation]
+    # The source stamp stays too: a copy of the old translation pasted back is then still seen as stale.
+    assert [c for c in message.user_comments if not c.startswith("source-sha:")] == [STALE_NOTE + translation]
 
 
 def test_removed_message_becomes_obsolete_and_old_obsolete_entries_stay(tmp_path):
@@ -381,4 +382,4 @@ def test_changed_tier_label_is_safety_critical_like_a_warning_sign():
     merged = merge(template, french(), FR)
     message = live(merged, "label/urgent")
     assert (message.string, message.fuzzy, message.previous_id) == ("", True, ["Urgent"])
-    assert message.user_comments == [STALE_NOTE + "Sans attendre"]
+    assert [c for c in message.user_comments if not c.startswith("source-sha:")] == [STALE_NOTE + "Sans attendre"]

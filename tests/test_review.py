@@ -358,3 +358,16 @@ def test_require_review_must_be_true_or_false(root, value):
     with open(root / "handout.toml", "a", encoding="utf-8") as handle:
         handle.write(f"\n[check]\nrequire_review = {value}\n")
     one_line_error(run(root, "check", "--no-outputs"), "check.require_review", "must be true or false")
+
+
+def test_old_translation_pasted_back_after_update_is_stale(root):
+    # `handout update` empties a changed sign and keeps the old translation in a comment; pasting it back
+    # unchanged is the same hole as un-fuzzying, and the stamp it kept says so.
+    replace_in(root / "source" / "mini.md", "- A fever. {#fever}", "- A high fever. {#fever}")
+    assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
+    catalog = load_catalog(po_file(root, "fr"), get_language("fr"))
+    fever = next(m for m in catalog if m.context == "warning-sign/fever")
+    fever.string, fever.previous_id = "De la fièvre.", []
+    fever.flags.discard("fuzzy")
+    po_file(root, "fr").write_bytes(render(catalog))
+    assert "earlier English" in errors(check(root)[1])["warning-sign/fever"]
