@@ -266,8 +266,8 @@ def test_approve_accepts_commas_in_the_name_and_keeps_unchanged_approvals(root):
 
 
 def test_unusual_text_round_trips_through_record_and_worksheet(root, tmp_path):
-    # Quotes, a backslash, a leading '=' and RTL text: the record and the worksheet keep them exactly.
-    odd = '=Fièvre "forte" \\ 38 مرحبا'
+    # Quotes, a backslash, a leading '=' and no-break spaces: the record and the worksheet keep them exactly.
+    odd = '=De la fièvre "forte" \\ «\u00a0élevée\u00a0»'
     set_translation(root, "warning-sign/fever", odd)
     require_review(root)
     assert run(root, "review", "approve", "-l", "fr", "--by", REVIEWER).exit_code == 0
