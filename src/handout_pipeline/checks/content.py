@@ -118,11 +118,14 @@ def fold(text: str) -> str:
 
 
 def english_left(source: str, translation: str) -> bool:
-    """The translation is the English: equal after folding, or the whole English inside it ("[TODO] … ")."""
-    src, tr = fold(source), fold(translation)
+    """The translation is the English: equal after folding, with or without what it has in brackets, or the whole
+    English inside its unbracketed text ("[TODO] … (needs translation)"). An English term in brackets after the
+    translation ("Panghihina (weakness).") is not the English left in place."""
+    src = fold(source)
     if not src:
         return False
-    return src == tr or (len(src.split()) >= 1 and len(src) >= 8 and src in tr)
+    whole, unbracketed = fold(translation), fold(_BRACKETED.sub(" ", translation))
+    return src in (whole, unbracketed) or (len(src) >= 8 and src in unbracketed)
 
 
 def todo_marker(translation: str) -> str | None:
