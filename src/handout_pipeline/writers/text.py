@@ -9,15 +9,13 @@ from pathlib import Path
 from typing import assert_never
 
 from handout_pipeline.model import (
-    BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock, plain,
+    BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain,
 )
 from handout_pipeline.writers import RenderContext
 
-WIDTH = 40  # columns of a phone held upright
+WIDTH = 40  # columns of a phone held upright: for wrap(), which callers may still use; the file is not wrapped
 BULLETS = ("• ", "- ")  # top level, nested levels
 NEST = "  "  # extra indent per nesting level
-# As many marks as the tier is urgent: the tier shows without colour and survives any font.
-TIER_MARKS = {Tier.EMERGENCY: "!!!", Tier.URGENT: "!!", Tier.WATCH: "!"}
 
 # Languages written in wide characters that still separate words with spaces: break at spaces only.
 _SPACED_WIDE = frozenset({"ko"})
@@ -31,11 +29,14 @@ _NO_BREAK_AFTER = frozenset("（［｛〔〈《「『【〘〖〝‘“｟«([{"
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*%?")
 # Whitespace that may end a line; no-break spaces (U+00A0, U+2007, U+202F) are kept as written.
 _BREAKING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+# A tier label and its first intro share a line: "EMERGENCY: Call 911 now if:". Languages whose label
+# colon is full width (Chinese) use it; the colon itself is not a word and needs no translation.
+_COLON = {"zh_Hans": "：", "zh_Hant": "："}
 
 
 def write(handout: Handout, ctx: RenderContext) -> bytes:
-    """The handout as plain UTF-8 text wrapped for a phone screen."""
-    return render(handout, break_words=ctx.language.code not in _SPACED_WIDE).encode("utf-8")
+    """The handout as plain UTF-8 text: one paragraph or list item per line, for any screen and reader."""
+    return render(handout, colon=_COLON.get(ctx.language.code, ": ")).encode("utf-8")
 
 
 def inputs(ctx: RenderContext) -> list[Path]:
@@ -43,72 +44,60 @@ def inputs(ctx: RenderContext) -> list[Path]:
     return [Path(__file__)]
 
 
-def render(handout: Handout, width: int = WIDTH, break_words: bool = True) -> str:
-    """The handout as text lines of at most `width` display columns, blocks separated by a blank line."""
-    layout = _Layout(width, break_words)
-    blocks = [layout.title(handout.title)]
+def render(handout: Handout, colon: str = ": ") -> str:
+    """The handout as text: one line per paragraph, heading or list item, blocks separated by a blank line.
+
+    No hard wrap (a phone with larger type reflows lines itself) and no rule lines or runs of marks, which
+    screen readers read aloud: headings are plain lines, tier labels plain words."""
+    blocks: list[list[str]] = [[line(handout.title)]]
     for section in handout.sections:
-        blocks.append(layout.heading(section.heading.text, section.heading.level))
+        blocks.append([line(section.heading.text)])
         for block in section.blocks:
             match block:
                 case Heading():
-                    blocks.append(layout.heading(block.text, block.level))
+                    blocks.append([line(block.text)])
                 case Paragraph():
-                    blocks.append(layout.wrap(block.text))
+                    blocks.append([line(block.text)])
                 case BulletList():
-                    blocks.append(layout.items(block.items))
+                    blocks.append(items(block.items))
                 case WarningBlock():
-                    blocks.append(layout.warning(block, handout.labels.tier(block.tier)))
+                    blocks.append(warning(block, handout.labels.tier(block.tier), colon))
                 case _:
                     assert_never(block)
     if handout.glossary:
-        blocks.append(layout.heading(handout.labels.glossary, 2))
-        hanging = " " * display_width(BULLETS[0])
+        blocks.append([line(handout.labels.glossary)])
+        hanging = " " * len(BULLETS[0])
         entries: list[str] = []
         for entry in handout.glossary:  # the term on its own line: no separator that would need translating
-            entries += layout.wrap(entry.term, BULLETS[0], hanging)
-            entries += layout.wrap(entry.definition, hanging, hanging)
+            entries += [BULLETS[0] + line(entry.term), hanging + line(entry.definition)]
         blocks.append(entries)
-    blocks.append(layout.wrap(handout.attribution))
-    lines = "\n\n".join("\n".join(line.rstrip() for line in block) for block in blocks if block)
-    return lines + "\n"
+    blocks.append([line(handout.attribution)])
+    text = "\n\n".join("\n".join(ln.rstrip() for ln in block if ln.strip()) for block in blocks
+                        if any(ln.strip() for ln in block))
+    return text + "\n"
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    width: int
-    break_words: bool
+def line(text: Text | str) -> str:
+    """Text (spans or a string) as one clean line."""
+    return clean(text if isinstance(text, str) else plain(text))
 
-    def wrap(self, text: Text | str, first: str = "", rest: str = "") -> list[str]:
-        source = text if isinstance(text, str) else plain(text)
-        return wrap(clean(source), self.width, first, rest, self.break_words)
 
-    def title(self, text: Text) -> list[str]:
-        lines = self.wrap(text)
-        rule = "=" * max((display_width(line) for line in lines), default=0)
-        return [rule, *lines, rule] if rule else []
+def items(list_items: tuple[ListItem, ...], depth: int = 0) -> list[str]:
+    """One line per list item, nested items indented under their parent."""
+    bullet = NEST * depth + BULLETS[min(depth, len(BULLETS) - 1)]
+    lines: list[str] = []
+    for item in list_items:
+        lines.append(bullet + line(item.text))
+        lines += items(item.children, depth + 1)
+    return lines
 
-    def heading(self, text: Text | str, level: int) -> list[str]:
-        lines = self.wrap(text)
-        if level <= 2 and lines:
-            lines.append("-" * max(display_width(line) for line in lines))
-        return lines
 
-    def items(self, items: tuple[ListItem, ...], depth: int = 0) -> list[str]:
-        bullet = NEST * depth + BULLETS[min(depth, len(BULLETS) - 1)]
-        hanging = " " * display_width(bullet)
-        lines: list[str] = []
-        for item in items:
-            lines += self.wrap(item.text, bullet, hanging)
-            lines += self.items(item.children, depth + 1)
-        return lines
-
-    def warning(self, block: WarningBlock, label: str) -> list[str]:
-        mark = TIER_MARKS[block.tier]
-        lines = self.wrap(f"{mark} {clean(label).upper()} {mark}")
-        for intro in block.intros:
-            lines += self.wrap(intro.text)
-        return lines + self.items(block.items)
+def warning(block: WarningBlock, label: str, colon: str = ": ") -> list[str]:
+    """A tier: "LABEL: first intro", further intros, then one line per sign."""
+    intros = [line(intro.text) for intro in block.intros]
+    name = line(label).upper()
+    head = f"{name}{colon}{intros[0]}" if intros else name
+    return [head, *intros[1:], *items(block.items)]
 
 
 def clean(text: str) -> str:
