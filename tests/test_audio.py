@@ -124,11 +124,12 @@ def test_one_chapter_per_section_in_order(project, built, code):
     handout, _ = localized(project, code)
     data = built[code]
     tags = ID3(io.BytesIO(data))
-    (toc,) = tags.getall("CTOC")
-    assert toc.flags & CTOCFlags.TOP_LEVEL and toc.flags & CTOCFlags.ORDERED
+    (toc,) = [t for t in tags.getall("CTOC") if t.flags & CTOCFlags.TOP_LEVEL]
+    assert toc.flags & CTOCFlags.ORDERED
     chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
     assert list(toc.child_element_ids) == [s.heading.id for s in handout.sections]
-    assert sorted(chapters) == sorted(toc.child_element_ids)
+    (tiers,) = [t for t in tags.getall("CTOC") if not t.flags & CTOCFlags.TOP_LEVEL]
+    assert sorted(chapters) == sorted([*toc.child_element_ids, *tiers.child_element_ids])
     ordered = [chapters[element] for element in toc.child_element_ids]
     assert [c.sub_frames["TIT2"].text for c in ordered] == [[plain(s.heading.text)] for s in handout.sections]
     starts = [c.start_time for c in ordered]
@@ -136,6 +137,20 @@ def test_one_chapter_per_section_in_order(project, built, code):
     for chapter, following in zip(ordered, ordered[1:]):
         assert chapter.end_time == following.start_time
     assert ordered[-1].start_time < ordered[-1].end_time <= MP3(io.BytesIO(data)).info.length * 1000
+
+
+@pytest.mark.parametrize("code", BUILT)
+def test_one_chapter_per_warning_tier_inside_its_section(project, built, code):
+    handout, _ = localized(project, code)
+    tags = ID3(io.BytesIO(built[code]))
+    (tiers,) = [t for t in tags.getall("CTOC") if t.element_id == "warnings"]
+    chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
+    blocks = list(warning_blocks(handout))
+    ordered = [chapters[element] for element in tiers.child_element_ids]
+    assert [c.sub_frames["TIT2"].text for c in ordered] == [[handout.labels.tier(b.tier)] for b in blocks]
+    section = chapters["when-to-call"]
+    assert all(section.start_time < c.start_time < c.end_time <= section.end_time for c in ordered)
+    assert all(a.end_time <= b.start_time for a, b in zip(ordered, ordered[1:]))
 
 
 @pytest.mark.parametrize("code", BUILT)

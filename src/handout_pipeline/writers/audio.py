@@ -53,6 +53,7 @@ class Cue:
     text: str
     pause_ms: int
     section: int | None = None   # index of the section it belongs to; None: title, glossary, attribution
+    tier: int | None = None      # index of the warning block it belongs to (label, intros, signs)
 
 
 def spoken_phone(number: str) -> str:
@@ -69,6 +70,7 @@ def narration(handout: Handout) -> list[Cue]:
         for block in section.blocks:
             part += _end_block(_block_cues(block, handout, index))
         cues += _end_with(part, PAUSE_SECTION)
+    cues = _number_tiers(cues)
     if handout.glossary:
         part = [Cue(_clean(handout.labels.glossary), PAUSE_HEADING)]
         for entry in handout.glossary:
@@ -92,12 +94,23 @@ def _block_cues(block, handout: Handout, section: int) -> list[Cue]:
         case BulletList():
             return [Cue(spoken_text(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
         case WarningBlock():
-            label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section)
-            intros = [Cue(spoken_text(intro.text), PAUSE_PARAGRAPH, section) for intro in block.intros]
-            signs = [Cue(spoken_text(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+            label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section, -2)
+            intros = [Cue(spoken_text(intro.text), PAUSE_PARAGRAPH, section, -1) for intro in block.intros]
+            signs = [Cue(spoken_text(item.text), PAUSE_ITEM, section, -1) for item in walk_items(block.items)]
             return [label, *intros, *signs]
         case _:
             assert_never(block)
+
+
+def _number_tiers(cues: list[Cue]) -> list[Cue]:
+    """Give the cues of each warning block (its label marked -2, the rest -1) the block's index in reading order."""
+    numbered, count = [], -1
+    for cue in cues:
+        if cue.tier is not None:
+            count += cue.tier == -2
+            cue = replace(cue, tier=count)
+        numbered.append(cue)
+    return numbered
 
 
 def _end_block(cues: list[Cue]) -> list[Cue]:
@@ -217,6 +230,16 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
     for element, start, end, heading in chapters:
         tags.add(CHAP(element_id=element, start_time=start, end_time=end,
                       sub_frames=[TIT2(encoding=3, text=[heading])]))
+    # One more chapter per warning block (label, intros, signs), listed in a table of contents of its own,
+    # so a player can jump to "Emergency" and the check can listen to exactly that part.
+    warnings = _tier_chapters(cues, starts, total)
+    if warnings:
+        tags.add(CTOC(element_id=TIER_TOC, flags=CTOCFlags.ORDERED,
+                      child_element_ids=[element for element, *_ in warnings],
+                      sub_frames=[TIT2(encoding=3, text=["warnings"])]))
+    for element, start, end, heading in warnings:
+        tags.add(CHAP(element_id=element, start_time=start, end_time=end,
+                      sub_frames=[TIT2(encoding=3, text=[heading])]))
     tags.add(USLT(encoding=3, lang=code, desc="narration", text="\n".join(cue.text for cue in cues)))
     out = io.BytesIO(mp3)
     tags.save(out, v2_version=3, padding=lambda info: 0)
@@ -239,6 +262,27 @@ def _chapters(handout: Handout, cues: list[Cue], starts: list[int], total: int):
         element = section.heading.id if _ELEMENT_ID.fullmatch(section.heading.id) else f"ch{index}"
         chapters.append((element, _ms(starts[first]), _ms(end), _clean(plain(section.heading.text))))
     return chapters
+
+
+TIER_TOC = "warnings"
+
+
+def tier_chapter_id(index: int) -> str:
+    """The ID3 element id of the chapter of the index-th warning block."""
+    return f"warning-{index}"
+
+
+def _tier_chapters(cues: list[Cue], starts: list[int], total: int):
+    """(element id, start ms, end ms, tier label) per warning block: from its label to the cue after it."""
+    bounds: dict[int, list[int]] = {}
+    for position, cue in enumerate(cues):
+        if cue.tier is not None:
+            bounds.setdefault(cue.tier, [position, position])[1] = position
+    out = []
+    for index, (first, last) in sorted(bounds.items()):
+        end = starts[last + 1] if last + 1 < len(starts) else total
+        out.append((tier_chapter_id(index), _ms(starts[first]), _ms(end), cues[first].text))
+    return out
 
 
 def iso_639_2(language: Language) -> str:

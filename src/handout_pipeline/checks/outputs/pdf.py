@@ -1,0 +1,364 @@
+"""PDF: each tier is a Sect of the structure tree headed by its label; each sign one LI/LBody of it, and every
+glyph of a sign is drawn where a reader sees it (inside the CropBox and clip, not invisible, not painted
+over, not in the background's colour, 18 pt or more)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from handout_pipeline.checks.outputs.common import Box, Findings, compare_boxes, expected_tiers, letters, normalise
+from handout_pipeline.checks.outputs.docx import contrast
+from handout_pipeline.languages import Language
+from handout_pipeline.model import Handout
+from handout_pipeline.project import Project
+
+MIN_POINTS = 18
+MIN_CONTRAST = 3.0
+_INVISIBLE_MODES = {3, 7}
+
+
+@dataclass
+class Glyph:
+    text: str
+    mcid: int | None
+    bbox: tuple[float, float, float, float]
+    size: float
+    colour: tuple[float, float, float] | None
+    mode: int
+    clip: tuple[float, float, float, float] | None
+    order: int
+
+
+@dataclass
+class Fill:
+    polygons: list[list[tuple[float, float]]]   # subpaths in page space (curves by their control points)
+    evenodd: bool
+    colour: tuple[float, float, float] | None
+    order: int
+
+    def covers(self, point) -> bool:
+        """Whether the fill paints `point` (nonzero or even-odd rule, as the PDF asks)."""
+        winding = crossings = 0
+        x, y = point
+        for polygon in self.polygons:
+            for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1]):
+                if (y0 <= y) != (y1 <= y):
+                    cross = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+                    if cross > x:
+                        crossings += 1
+                        winding += 1 if y1 > y0 else -1
+        return crossings % 2 == 1 if self.evenodd else winding != 0
+
+
+def check(found: Findings, path: Path, handout: Handout, language: Language, project: Project) -> None:
+    import pdfplumber
+
+    _read_embedded_cmaps()
+    tiers = expected_tiers(handout)
+    with pdfplumber.open(str(path)) as pdf:
+        pages = [_paint(pdf, page) for page in pdf.pages]
+        boxes, members = _boxes(pdf.structure_tree, pages, [t.label for t in tiers], language.rtl)
+        everything = "".join(g.text for glyphs, _, _, _ in pages for g in glyphs)
+    compare_boxes(found, tiers, boxes, elsewhere=everything)
+    signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs) if s.key}
+    for text, page_index, glyphs in members:
+        sign = signs.get(normalise(text))
+        if sign is None:
+            continue
+        for problem in _visibility(glyphs, pages[page_index]):
+            found.error(sign.message_id, f"warning sign in the PDF (page {page_index + 1}) {problem}: {sign.text!r}")
+
+
+# ---- structure -----------------------------------------------------------------------------------------
+
+def _boxes(tree, pages, labels: list[str], rtl: bool = False):
+    """Sects headed by a tier label; their LBody texts; and (text, page, glyphs) of every intro and sign."""
+    keys = {letters(label) for label in labels}
+    boxes: list[Box] = []
+    members = []
+
+    def glyphs_of(element) -> list[tuple[int, Glyph]]:
+        out = []
+        page = element.get("page_number")
+        if page is not None and element.get("mcids"):
+            by_mcid = pages[page - 1][2]
+            for mcid in element["mcids"]:
+                out += [(page - 1, g) for g in by_mcid.get(mcid, [])]
+        for child in element.get("children", []):
+            out += glyphs_of(child)
+        return out
+
+    def text_of(element) -> tuple[str, int, list[Glyph]]:
+        pairs = glyphs_of(element)
+        glyphs = [g for _, g in pairs]
+        return reading_text(glyphs, rtl), (pairs[0][0] if pairs else 0), glyphs
+
+    def items(element, box: Box) -> None:
+        for child in element.get("children", []):
+            kind = child.get("type")
+            if kind == "LBody":
+                text, page, glyphs = text_of(child)
+                box.items.append(text)
+                members.append((text, page, glyphs))
+            elif kind == "P":
+                text, page, glyphs = text_of(child)
+                box.intros.append(text)
+                members.append((text, page, glyphs))
+            elif kind not in ("Lbl",) and not (kind == "Sect" and _label(child, keys)):
+                items(child, box)
+
+    def walk(element) -> None:
+        if element.get("type") == "Sect":
+            label = _label(element, keys)
+            if label is not None:
+                text, page, _ = text_of(label)
+                box = Box(text, where=f"page {page + 1}")
+                boxes.append(box)
+                items(element, box)
+        for child in element.get("children", []):
+            walk(child)
+
+    def _label(element, keys):
+        for child in element.get("children", []):
+            if child.get("type", "").startswith("H") and child.get("type")[1:].isdigit():
+                return child if letters(text_of(child)[0]) in keys else None
+        return None
+
+    for element in tree:
+        walk(element)
+    return boxes, members
+
+
+def reading_text(glyphs: list[Glyph], rtl: bool) -> str:
+    """The text of glyphs in reading order, line by line from the top. An RTL line is read right to left by
+    position (WeasyPrint draws each run in visual order), its runs of Latin letters and digits left to right;
+    a glyph standing for several RTL characters (a ligature) has them reversed in the writer's ToUnicode."""
+    lines: list[list[Glyph]] = []
+    for glyph in glyphs:
+        if lines and abs(lines[-1][-1].bbox[1] - glyph.bbox[1]) < 0.5 * max(glyph.size, 1):
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    if not rtl:
+        return " ".join("".join(g.text for g in line) for line in lines)
+    return " ".join(_logical(sorted(line, key=lambda g: -(g.bbox[0] + g.bbox[2]))) for line in lines)
+
+
+def _logical(line: list[Glyph]) -> str:
+    import unicodedata
+
+    def ltr(text: str) -> bool:
+        return any(unicodedata.bidirectional(c) in ("L", "EN", "AN") for c in text)
+
+    out: list[str] = []
+    run: list[str] = []
+    for glyph in line:
+        text = glyph.text
+        if ltr(text) or (run and text and all(unicodedata.bidirectional(c) in ("CS", "ES", "ET") for c in text)):
+            run.append(text)
+            continue
+        out += run[::-1]
+        run = []
+        out.append(text[::-1] if len(text) > 1 else text)
+    return "".join(out + run[::-1])
+
+
+_PATCHED = False
+def _cid_chars(data: bytes) -> list[tuple[int, int]]:
+    pairs = []
+    for block in re.findall(rb"begincidchar(.*?)endcidchar", data, re.S):
+        pairs += [(int(code, 16), int(cid)) for code, cid in re.findall(rb"<([0-9a-fA-F]+)>\s+(\d+)", block)]
+    return pairs
+
+
+def _read_embedded_cmaps() -> None:
+    """pdfminer looks an embedded /Encoding CMap up by name only and finds nothing for the PDF writer's own
+    ("HandoutPipeline-Exact", pdf_patches.py), so it reads no text at all. Read 2-byte codes as they are: the
+    writer's ToUnicode and widths are keyed by the code (an alias code per glyph and text), not the glyph."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    from pdfminer.cmapdb import IdentityCMap
+    from pdfminer.pdffont import PDFCIDFont
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    upstream = PDFCIDFont.get_cmap_from_spec
+
+    def get_cmap_from_spec(self, spec, strict):
+        encoding = resolve1(spec.get("Encoding"))
+        if isinstance(encoding, PDFStream):
+            if b"<0000> <ffff>" in encoding.get_data()[:2000].lower():
+                return IdentityCMap(WMode=0)
+        return upstream(self, spec, strict)
+
+    PDFCIDFont.get_cmap_from_spec = get_cmap_from_spec
+    upstream_init = PDFCIDFont.__init__
+
+    def __init__(self, rsrcmgr, spec, strict=False):
+        upstream_init(self, rsrcmgr, spec, strict)
+        encoding = resolve1(spec.get("Encoding"))
+        if isinstance(encoding, PDFStream):  # an alias code is as wide as the glyph it draws
+            for code, cid in _cid_chars(encoding.get_data()):
+                if code != cid and cid in self.widths:
+                    self.widths[code] = self.widths[cid]
+
+    PDFCIDFont.__init__ = __init__
+    _PATCHED = True
+
+
+# ---- painting ------------------------------------------------------------------------------------------
+
+def _paint(pdf, page):
+    """(glyphs, fills, glyphs by MCID) of one page, in painting order, with the clip each was drawn under."""
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    glyphs: list[Glyph] = []
+    fills: list[Fill] = []
+
+    class Device(PDFPageAggregatorWithMarkedContent):
+        def render_string(self, textstate, seq, ncs, graphicstate):
+            before = len(self.cur_item._objs)
+            super().render_string(textstate, seq, ncs, graphicstate)
+            for obj in self.cur_item._objs[before:]:
+                if hasattr(obj, "get_text"):
+                    glyphs.append(Glyph(obj.get_text(), getattr(obj, "mcid", None), obj.bbox, obj.size,
+                                        _rgb(graphicstate.ncolor), textstate.render, interpreter.clip,
+                                        len(glyphs) + len(fills)))
+
+        depth = 0
+
+        def paint_path(self, gstate, stroke, fill, evenodd, path):
+            # pdfminer calls paint_path again for each subpath: the fill is the whole path, taken once.
+            self.depth += 1
+            try:
+                super().paint_path(gstate, stroke, fill, evenodd, path)
+            finally:
+                self.depth -= 1
+            if fill and self.depth == 0:
+                fills.append(Fill(_polygons(path, self.ctm), evenodd, _rgb(gstate.ncolor), len(glyphs) + len(fills)))
+
+    class Interpreter(PDFPageInterpreter):
+        inherited = None
+
+        def init_state(self, ctm):
+            super().init_state(ctm)
+            self.clip = self.inherited
+            self.clipping = False
+
+        def dup(self):
+            copy = self.__class__(self.rsrcmgr, self.device)
+            copy.inherited = self.clip
+            return copy
+
+        def get_current_state(self):
+            return (super().get_current_state(), self.clip)
+
+        def set_current_state(self, state):
+            inner, self.clip = state
+            super().set_current_state(inner)
+
+        def do_W(self):
+            self.clipping = True
+
+        do_W_a = do_W
+
+        def _apply_clip(self):
+            if self.clipping and self.curpath:
+                points = [(seg[i], seg[i + 1]) for seg in self.curpath for i in range(1, len(seg) - 1, 2)]
+                if points:
+                    a, b, c, d, e, f = self.ctm
+                    xs = [a * x + c * y + e for x, y in points]
+                    ys = [b * x + d * y + f for x, y in points]
+                    box = (min(xs), min(ys), max(xs), max(ys))
+                    self.clip = box if self.clip is None else _intersect(self.clip, box)
+            self.clipping = False
+
+        def do_n(self):
+            self._apply_clip()
+            super().do_n()
+
+        for _name in ("do_f", "do_F", "do_f_a", "do_S", "do_s", "do_B", "do_B_a", "do_b", "do_b_a"):
+            def _make(name):
+                def op(self):
+                    self._apply_clip()
+                    getattr(PDFPageInterpreter, name)(self)
+                return op
+            locals()[_name] = _make(_name)
+
+    device = Device(pdf.rsrcmgr, pageno=page.page_number, laparams=None)
+    interpreter = Interpreter(pdf.rsrcmgr, device)
+    interpreter.process_page(page.page_obj)
+    by_mcid: dict[int, list[Glyph]] = {}
+    for glyph in glyphs:
+        if glyph.mcid is not None:
+            by_mcid.setdefault(glyph.mcid, []).append(glyph)
+    visible = _intersect(tuple(page.page_obj.mediabox), tuple(page.cropbox))
+    return glyphs, fills, by_mcid, visible
+
+
+def _polygons(path, ctm) -> list[list[tuple[float, float]]]:
+    a, b, c, d, e, f = ctm
+    polygons: list[list[tuple[float, float]]] = []
+    for segment in path:
+        op, numbers = segment[0], segment[1:]
+        points = [(a * x + c * y + e, b * x + d * y + f) for x, y in zip(numbers[::2], numbers[1::2])]
+        if op == "m" or not polygons:
+            polygons.append([])
+        polygons[-1] += points
+    return [p for p in polygons if len(p) >= 3]
+
+
+def _intersect(a, b):
+    a = (min(a[0], a[2]), min(a[1], a[3]), max(a[0], a[2]), max(a[1], a[3]))
+    b = (min(b[0], b[2]), min(b[1], b[3]), max(b[0], b[2]), max(b[1], b[3]))
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+
+
+def _rgb(colour) -> tuple[float, float, float] | None:
+    if colour is None:
+        return None
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+    if len(values) == 1:
+        return (values[0],) * 3
+    if len(values) == 3:
+        return tuple(values)  # type: ignore[return-value]
+    if len(values) == 4:
+        c, m, y, k = values
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return None
+
+
+def _inside(point, box) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def _visibility(glyphs: list[Glyph], page) -> list[str]:
+    _, fills, _, visible = page
+    problems = []
+    for glyph in glyphs:
+        if not glyph.text.strip():
+            continue
+        centre = ((glyph.bbox[0] + glyph.bbox[2]) / 2, (glyph.bbox[1] + glyph.bbox[3]) / 2)
+        if not _inside(centre, visible):
+            problems.append("lies outside the visible page (CropBox)")
+        if glyph.clip is not None and not _inside(centre, glyph.clip):
+            problems.append("is clipped away")
+        if glyph.mode in _INVISIBLE_MODES:
+            problems.append(f"is invisible text (render mode {glyph.mode})")
+        if glyph.size < MIN_POINTS - 0.05:
+            problems.append(f"is set at {glyph.size:.1f} pt, under {MIN_POINTS} pt")
+        under = [f for f in fills if f.order < glyph.order and f.covers(centre)]
+        background = under[-1].colour if under and under[-1].colour else (1.0, 1.0, 1.0)
+        if glyph.colour is not None and contrast(glyph.colour, background) < MIN_CONTRAST:
+            problems.append(f"is drawn in the colour of its background (contrast "
+                            f"{contrast(glyph.colour, background):.1f}:1)")
+        if any(f.order > glyph.order and f.covers(centre) for f in fills):
+            problems.append("is painted over by a shape drawn after it")
+    return list(dict.fromkeys(problems))
