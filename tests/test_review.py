@@ -371,3 +371,45 @@ def test_old_translation_pasted_back_after_update_is_stale(root):
     fever.flags.discard("fuzzy")
     po_file(root, "fr").write_bytes(render(catalog))
     assert "earlier English" in errors(check(root)[1])["warning-sign/fever"]
+
+
+# --- the draft mark on outputs of unreviewed translations ----------------------------------------------------------
+
+FR_DRAFT = "Version provisoire : pas encore relue par un traducteur médical qualifié"
+
+
+def test_outputs_of_unreviewed_translations_say_draft_until_approved(root):
+    import docx
+
+    result = run(root, "build", "-j", "1", "-l", "fr", "-l", "en", "-f", "txt", "-f", "docx")
+    assert result.exit_code == 0, result.output
+    out = root / "output" / "mini"
+    assert (out / "fr" / "mini.fr.txt").read_text(encoding="utf-8").split("\n")[0] == FR_DRAFT
+    assert "Draft" not in (out / "en" / "mini.en.txt").read_text(encoding="utf-8")  # the source is not a translation
+    document = docx.Document(str(out / "fr" / "mini.fr.docx"))
+    assert document.paragraphs[0].text == FR_DRAFT
+    assert document.sections[0].header.paragraphs[0].text == FR_DRAFT  # on every page
+    assert run(root, "review", "approve", "-l", "fr", "--by", REVIEWER).exit_code == 0
+    result = run(root, "build", "-j", "1", "-l", "fr", "-f", "txt", "-f", "docx")
+    assert result.exit_code == 0 and "2 built" in result.stdout, result.output  # the approval is an input
+    assert FR_DRAFT not in (out / "fr" / "mini.fr.txt").read_text(encoding="utf-8")
+    document = docx.Document(str(out / "fr" / "mini.fr.docx"))
+    assert FR_DRAFT not in [p.text for p in document.paragraphs + document.sections[0].header.paragraphs]
+
+
+def test_draft_mark_is_spoken_first_and_on_the_pdf_text_layer(tmp_path):
+    from dataclasses import replace as dc_replace
+
+    from handout_pipeline.project import Project
+    from handout_pipeline.writers import audio, pdf
+
+    from helpers import FIXTURES, localized
+
+    handout, ctx = localized(Project.open(FIXTURES / "mini"), "fr")
+    draft = dc_replace(ctx, draft=True)
+    assert audio.narration_script(handout, draft)[0] == FR_DRAFT
+    assert FR_DRAFT not in audio.narration_script(handout, ctx)
+    path = tmp_path / "fr.pdf"
+    path.write_bytes(pdf.write(handout, draft))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert " ".join(text.split()).startswith(FR_DRAFT)

@@ -10,7 +10,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,6 +22,8 @@ from handout_pipeline.errors import HandoutError
 from handout_pipeline.fsutil import write_atomic
 from handout_pipeline.languages import Language, get_language
 from handout_pipeline.project import Project
+from handout_pipeline.review.records import record_path
+from handout_pipeline.review.status import is_draft
 from handout_pipeline.writers import FORMATS, WriterUnavailable, get_writer
 
 PACKAGE = Path(__file__).resolve().parent
@@ -90,7 +92,8 @@ def inputs_digest(project: Project, handout_id: str, language: Language, fmt: st
              _file_digest(project.source_path(handout_id)),
              _file_digest(project.config.path) if project.config.path else "no-config"]
     if language.code != "en":
-        parts.append(_file_digest(project.po_path(language, handout_id)))
+        po = project.po_path(language, handout_id)
+        parts += [_file_digest(po), _file_digest(record_path(po))]  # an approval removes the draft mark
     parts += [_file_digest(Path(p)) for p in writer.inputs(project.render_context(language))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -150,7 +153,7 @@ def run_job(job: Job) -> list[Result]:
                           for fmt in pending]
     english = (f"; {len(translated.missing)} message(s) not translated yet are in English"
                if translated.missing else "")
-    ctx = project.render_context(language)
+    ctx = replace(project.render_context(language), draft=is_draft(project, job.handout, language))
     for fmt in pending:
         started = time.monotonic()
         out = output_path(project, job.handout, language, fmt)

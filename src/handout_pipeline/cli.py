@@ -18,6 +18,7 @@ from handout_pipeline.i18n import catalogs
 from handout_pipeline.i18n.units import units
 from handout_pipeline.project import Project
 from handout_pipeline.review.records import load_record, record_path
+from handout_pipeline.review.status import review_status
 from handout_pipeline.review.stamps import stamp_catalog
 from handout_pipeline.writers import FORMATS
 
@@ -109,7 +110,8 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
 @click.pass_context
 @user_errors
 def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tuple[str, ...]) -> None:
-    """How far each translation is: translated, fuzzy, untranslated, obsolete, warning signs. Fuzzy is NOT translated."""
+    """How far each translation is: translated, fuzzy, untranslated, obsolete, safety messages reviewed, warning
+    signs. Fuzzy is NOT translated; reviewed = approved in the review record and unchanged since."""
     project = _project(ctx)
     rows = []
     for handout_id in project.handout_ids(handouts):
@@ -129,17 +131,19 @@ def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tu
                 row = {"handout": handout_id, "language": language.tag, "catalog": False, "total": n,
                        "translated": 0, "fuzzy": 0, "untranslated": n, "obsolete": 0, "warning_signs": ws,
                        "warning_signs_translated": 0, "all_warning_signs_translated": ws == 0}
+            review = review_status(project, handout_id, language)
+            row |= {"reviewed": review.reviewed, "unreviewed": review.unreviewed}
             rows.append(row)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    header = f"{'handout':<28} {'lang':<8} {'total':>5} {'done':>5} {'fuzzy':>5} {'todo':>5} {'obs':>4}  warning signs"
+    header = f"{'handout':<28} {'lang':<8} {'total':>5} {'done':>5} {'fuzzy':>5} {'todo':>5} {'obs':>4} {'reviewed':>8}  warning signs"
     click.echo(header)
     for r in rows:
         signs = "all translated" if r["all_warning_signs_translated"] else \
             f"MISSING {r['warning_signs'] - r['warning_signs_translated']} of {r['warning_signs']}"
         click.echo(f"{r['handout']:<28} {r['language']:<8} {r['total']:>5} {r['translated']:>5} {r['fuzzy']:>5} "
-                   f"{r['untranslated']:>5} {r['obsolete']:>4}  {signs}" + ("" if r["catalog"] else "  (no catalog)"))
+                   f"{r['untranslated']:>5} {r['obsolete']:>4} {str(r['reviewed']) + '/' + str(r['warning_signs']):>8}  {signs}" + ("" if r["catalog"] else "  (no catalog)"))
 
 
 @main.command()

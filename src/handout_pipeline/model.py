@@ -121,6 +121,7 @@ class Labels:
     urgent: str = "Urgent"
     watch: str = "Watch closely"
     glossary: str = "Words to know"
+    draft: str = "Draft: not yet reviewed by a qualified medical translator"
 
     def tier(self, tier: Tier) -> str:
         return getattr(self, tier.value)

@@ -76,6 +76,8 @@ LABEL_NOTES = {
     "urgent": "Label on the box of urgent warning signs (call the doctor or nurse line now). Short; no full stop.",
     "watch": "Label on the box of signs to watch for (contact the doctor or nurse line). Short; no full stop.",
     "glossary": "Heading of the short list of words explained at the end of the handout.",
+    "draft": "Shown on every page (and spoken first) while the warning signs of this translation are not yet "
+             "approved by a qualified medical reviewer. Translate it plainly.",
 }
 
 

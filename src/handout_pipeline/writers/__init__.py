@@ -22,6 +22,7 @@ class RenderContext:
     language: Language
     region: Region
     words_per_minute: int = 140
+    draft: bool = False   # safety translations not all approved (handout review): show handout.labels.draft
 
 
 class WriterUnavailable(HandoutError):

@@ -82,7 +82,14 @@ def narration(handout: Handout) -> list[Cue]:
 
 def narration_script(handout: Handout, ctx: RenderContext) -> list[str]:
     """Exactly the texts sent to the synthesiser, in reading order (also stored in the MP3's USLT)."""
-    return [cue.text for cue in narration(handout)]
+    return [cue.text for cue in _spoken(handout, ctx)]
+
+
+def _spoken(handout: Handout, ctx: RenderContext) -> list[Cue]:
+    cues = narration(handout)
+    if ctx.draft:  # said first: the listener must know before anything else that this is not reviewed yet
+        cues = [Cue(_clean(handout.labels.draft), PAUSE_TITLE), *cues]
+    return cues
 
 
 def _block_cues(block, handout: Handout, section: int) -> list[Cue]:
@@ -168,7 +175,7 @@ def inputs(ctx: RenderContext) -> list[Path]:
 def write(handout: Handout, ctx: RenderContext) -> bytes:
     """The narration of a resolved, translated handout as a tagged MP3."""
     voice = _voice(ctx.language)
-    cues = narration(handout)
+    cues = _spoken(handout, ctx)
     try:
         pcm = audio_synth.render([cue.text for cue in cues], voice, ctx.words_per_minute)
     except audio_synth.VoiceUnavailable as exc:

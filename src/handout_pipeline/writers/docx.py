@@ -132,9 +132,24 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
     _set_page(document, ctx)
     _set_properties(document, handout, language)
     _Body(document, language).handout(handout)
+    if ctx.draft:
+        _mark_draft(document, handout.labels.draft, language)
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
+
+
+def _mark_draft(document: Document, text: str, language: Language) -> None:
+    """'Draft: not yet reviewed…' as the first paragraph and in the page header, so every page shows it."""
+    first = document.paragraphs[0].insert_paragraph_before(style="Normal")
+    header = document.sections[0].header
+    header.is_linked_to_previous = False
+    for paragraph in (first, header.paragraphs[0]):
+        run = paragraph.add_run(text)
+        run.bold = True
+        if language.rtl:
+            run.font.rtl = True
+            _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
 
 
 def inputs(ctx: RenderContext) -> list[Path]:

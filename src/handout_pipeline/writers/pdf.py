@@ -110,6 +110,7 @@ def render_html(handout: Handout, ctx: RenderContext) -> str:
     return _environment().get_template(TEMPLATE.name).render(
         handout=handout,
         title=plain(handout.title),
+        draft=handout.labels.draft if ctx.draft else None,
         lang=ctx.language.tag,
         direction=ctx.language.direction,
         page_size=ctx.region.page_size,

@@ -36,7 +36,10 @@ _COLON = {"zh_Hans": "：", "zh_Hant": "："}
 
 def write(handout: Handout, ctx: RenderContext) -> bytes:
     """The handout as plain UTF-8 text: one paragraph or list item per line, for any screen and reader."""
-    return render(handout, colon=_COLON.get(ctx.language.code, ": ")).encode("utf-8")
+    text = render(handout, colon=_COLON.get(ctx.language.code, ": "))
+    if ctx.draft:  # the first line, before the title: not yet reviewed by a qualified medical translator
+        text = f"{handout.labels.draft}\n\n{text}"
+    return text.encode("utf-8")
 
 
 def inputs(ctx: RenderContext) -> list[Path]:
