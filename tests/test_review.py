@@ -411,5 +411,9 @@ def test_draft_mark_is_spoken_first_and_on_the_pdf_text_layer(tmp_path):
     assert FR_DRAFT not in audio.narration_script(handout, ctx)
     path = tmp_path / "fr.pdf"
     path.write_bytes(pdf.write(handout, draft))
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert " ".join(text.split()).startswith(FR_DRAFT)
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [" ".join(p.split()) for p in pages.split("\f") if p.strip()]
+    assert len(pages) >= 2 and all(p.startswith(FR_DRAFT) for p in pages), pages  # on every page, as text
+    plain_pdf = tmp_path / "plain.pdf"
+    plain_pdf.write_bytes(pdf.write(handout, ctx))
+    assert FR_DRAFT not in subprocess.run(["pdftotext", str(plain_pdf), "-"], capture_output=True, text=True).stdout
