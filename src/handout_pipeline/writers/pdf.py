@@ -164,8 +164,20 @@ def unbroken(text: str, keep_words: bool = False) -> list[tuple[str, bool]]:
     # Large print never splits a word: a compound is not broken at its hyphen (pdftotext would then also
     # drop the hyphen, taking it for hyphenation), and Korean, which WeasyPrint would break between any
     # two syllables, breaks between words only (CSS word-break: keep-all, missing in WeasyPrint 70).
-    return [(piece, n % 2 == 1 and (keep_words or any(h in piece for h in _HYPHENS)))
-            for n, piece in enumerate(_WORDS.split(text)) if piece]
+    pieces = [(piece, n % 2 == 1 and (keep_words or any(h in piece for h in _HYPHENS)))
+              for n, piece in enumerate(_WORDS.split(text)) if piece]
+    if not keep_words:
+        return pieces
+    # WeasyPrint draws a text box of only a space (the space between two kept words) as nothing, so the
+    # text layer lost every Korean word space: the space goes inside the word before it (the template
+    # puts a break opportunity, <wbr>, after such a word).
+    merged: list[tuple[str, bool]] = []
+    for piece, whole in pieces:
+        if merged and merged[-1][1] and not whole and not piece.strip():
+            merged[-1] = (merged[-1][0] + " ", True)
+        else:
+            merged.append((piece, whole))
+    return merged
 
 
 # --- Fonts ----------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
 _ALIAS_CEILING = 0xFFFF   # alias codes grow down from here; missing-glyph codes grow up from glyph_count
 _ALIAS_MARGIN = 256       # codes left free above glyph_count for WeasyPrint's own missing-glyph codes
+MARK_TEXT = "\u034f"   # what a zero-width mark glyph stands for in the text layer (see glyph_texts)
 FONT_TIMESTAMP = timestampSinceEpoch(946684800)  # 2000-01-01T00:00:00Z, in the 'head' table's epoch
 
 
@@ -198,9 +199,16 @@ def glyph_texts(text: str, clusters: list[int], drawn: list[bool], advancing: li
         # Only glyphs that advance carry text: a character on a zero-width mark sits at its own x and is
         # sorted (pdftotext) or spaced (gaps) apart from its letter. Each carrier takes one character in
         # visual order, the last one the rest, so the glyphs read left to right give the unit's text.
+        # A zero-width mark glyph (harakat, shadda, Gurmukhi tippi) still needs a ToUnicode entry: an empty
+        # one, or none, fails PDF/UA-1 (7.21.7, FONT-UNICODE-MAPPING-001). It maps to U+034F COMBINING
+        # GRAPHEME JOINER: a combining mark, invisible, default-ignorable and never a word break, so the
+        # word's letters and marks come back once, in order, from its letter's text.
         carriers = [i for i in members if advancing[i]] or members[:1]
         for n, i in enumerate(carriers):
             texts[i] = chars[n:] if n == len(carriers) - 1 else chars[n:n + 1]
+        for i in members:
+            if i not in carriers:
+                texts[i] = MARK_TEXT
     return texts
 
 
@@ -239,7 +247,10 @@ def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, 
     render = _ACTIVE.get()
     aliases = render.fonts.get(font.hash) if render is not None else None
     if not aliases or not aliases.glyphs:
-        return upstream(font_dictionary, pdf, font, widths, compress, reference, pdf_version)
+        upstream(font_dictionary, pdf, font, widths, compress, reference, pdf_version)
+        if render is not None:
+            _drop_empty_unicode(pdf, font_dictionary)
+        return
     # Widths are per CID: aliases are codes, not CIDs. Our Encoding below also covers missing glyphs,
     # so upstream must not write its own (it would be left unreferenced in the file).
     real_widths = {cid: width for cid, width in widths.items() if cid not in aliases.glyphs}
@@ -249,6 +260,31 @@ def _build_vector_font_dictionary(font_dictionary, pdf, font, widths, compress, 
     finally:
         font.missing = missing
     font_dictionary["Encoding"] = _encoding(pdf, font, aliases, compress).reference
+    _drop_empty_unicode(pdf, font_dictionary)
+
+
+def _drop_empty_unicode(pdf, font_dictionary) -> None:
+    """Leave codes that stand for no text (zero-width marks) out of the ToUnicode CMap.
+
+    glyph_texts gives a mark's text to its letter, so the mark's own code means nothing; upstream writes
+    it as `<code> <>`, a malformed entry that fails PDF/UA-1 (7.21.7, FONT-UNICODE-MAPPING-001)."""
+    stream = pdf.objects[int(font_dictionary["ToUnicode"].split()[0])]
+    lines: list[bytes] = []
+    count_at, count = None, 0
+    for line in stream.stream:
+        if line.endswith(b"beginbfchar"):
+            count_at, count = len(lines), 0
+        elif line.endswith(b" <>"):
+            continue
+        elif line == b"endbfchar":
+            if count == 0:  # a batch of nothing but empty entries: drop its header too
+                del lines[count_at]
+                continue
+            lines[count_at] = f"{count} beginbfchar".encode()
+        elif count_at is not None and line.startswith(b"<"):
+            count += 1
+        lines.append(line)
+    stream.stream[:] = lines
 
 
 def _encoding(pdf, font, aliases: _FontAliases, compress: bool) -> pydyf.Stream:
