@@ -15,7 +15,8 @@ from handout_pipeline.project import Project
 
 # Removed before comparing: soft hyphen, bidi marks and controls, zero-width characters, and all whitespace
 # (line breaks fall between CJK characters without a space, so whitespace cannot be compared reliably).
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\\s]+")
+# U+034F: what the PDF writer maps a zero-width mark glyph to (writers/pdf_patches.py MARK_TEXT), ignorable.
+_INVISIBLE = re.compile("[\u00ad\u034f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\\s]+")
 
 
 def normalise(text: str) -> str:
@@ -25,7 +26,7 @@ def normalise(text: str) -> str:
 def letters(text: str) -> str:
     """Only letters, marks and digits, case folded: for finding a tier label among decoration."""
     return "".join(c for c in unicodedata.normalize("NFKC", text).casefold()
-                   if unicodedata.category(c)[0] in "LMN")
+                   if unicodedata.category(c)[0] in "LMN" and c != "\u034f")
 
 
 @dataclass(frozen=True, slots=True)
