@@ -295,7 +295,7 @@ def _paint(pdf, page):
     for glyph in glyphs:
         if glyph.mcid is not None:
             by_mcid.setdefault(glyph.mcid, []).append(glyph)
-    visible = _intersect(tuple(page.page_obj.mediabox), tuple(page.cropbox))
+    visible = _intersect(tuple(page.page_obj.mediabox), tuple(page.page_obj.cropbox))  # PDF space, as glyphs
     return glyphs, fills, by_mcid, visible
 
 
