@@ -417,3 +417,25 @@ def test_draft_mark_is_spoken_first_and_on_the_pdf_text_layer(tmp_path):
     plain_pdf = tmp_path / "plain.pdf"
     plain_pdf.write_bytes(pdf.write(handout, ctx))
     assert FR_DRAFT not in subprocess.run(["pdftotext", str(plain_pdf), "-"], capture_output=True, text=True).stdout
+
+
+def test_readme_record_example_is_what_approve_writes(root):
+    import re
+    import tomllib
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = tomllib.loads(re.search(r"```toml\n(\[messages\.\"warning-sign/fever\"\].*?)```", readme, re.S).group(1))
+    assert run(root, "review", "approve", "-l", "fr", "--by", REVIEWER, "--message", "fever").exit_code == 0
+    written = tomllib.loads(po_file(root, "fr").with_name("mini.review.toml").read_text(encoding="utf-8"))
+    fever = written["messages"]["warning-sign/fever"]
+    shown = example["messages"]["warning-sign/fever"]
+    for key in ("tier", "english", "english_sha256", "translation", "translation_sha256", "approved_by", "role"):
+        assert fever[key] == shown[key], key
+    assert set(fever) <= set(shown)
+
+
+def test_export_and_approve_of_a_language_without_catalog_are_one_line(root):
+    po_file(root, "tl").unlink()
+    one_line_error(run(root, "review", "export", "-l", "tl"), "locales/tl/LC_MESSAGES/mini.po", "catalog not found")
+    one_line_error(run(root, "review", "approve", "-l", "tl", "--by", REVIEWER), "catalog not found")
+    one_line_error(run(root, "review", "export", "-l", "en"), "English is the source language")
