@@ -70,7 +70,8 @@ def _strip_docx(root):
     import docx
     path = out(root, "docx")
     document = docx.Document(str(path))
-    for paragraph in document.paragraphs:
+    cells = [p for table in document.tables for cell in table._cells for p in cell.paragraphs]
+    for paragraph in [*document.paragraphs, *cells]:  # signs sit in their tier's one-cell table
         if SIGN_TEXT in paragraph.text:
             for run_ in paragraph.runs:
                 run_.text = ""

@@ -63,7 +63,7 @@ class Parts:
         self.document = self.xml["word/document.xml"]
         self.styles = self.xml["word/styles.xml"]
         self.body = self.document.find(w("body"))
-        self.paragraphs = self.body.findall(w("p"))
+        self.paragraphs = list(self.body.iter(w("p")))  # tier boxes are one-cell tables: their paragraphs too
 
     def style(self, name: str):
         found = [s for s in self.styles.iter(w("style")) if val(s.find(w("name"))) in (name, name.lower())]
@@ -217,8 +217,9 @@ def test_real_heading_and_list_styles_and_no_empty_paragraphs(project, parts, co
     assert len(p.text_by_style("Heading 2")) == 1
     assert len(p.text_by_style("List Bullet")) == 2 and len(p.text_by_style("List Bullet 2")) == 1
     assert p.paragraphs[0] is not None and val(p.paragraphs[0].find(f"{w('pPr')}/{w('pStyle')}")) == "Title"
-    for paragraph in p.paragraphs:
-        assert paragraph_text(paragraph).strip(), "empty paragraph"
+    for paragraph in p.paragraphs:  # the only empty ones are the gaps that keep two tier boxes apart
+        style = paragraph.find(f"{w('pPr')}/{w('pStyle')}")
+        assert paragraph_text(paragraph).strip() or val(style) == p.style_id("Box Gap"), "empty paragraph"
     # Bullets come from the numbering of the list styles, shared by the tier lists.
     list_num = val(p.style("List Bullet").find(f"{w('pPr')}/{w('numPr')}/{w('numId')}"))
     for tier in TIER_BORDERS:
@@ -240,20 +241,26 @@ def test_warning_tiers_are_labelled_boxes_with_distinct_borders(project, parts, 
         assert p.text_by_style(tier_style(block.tier, "Text")) == [plain(i.text) for i in block.intros]
         signs = p.text_by_style(tier_style(block.tier, "List")) + p.text_by_style(tier_style(block.tier, "List 2"))
         assert sorted(signs) == sorted(plain(i.text) for i in walk_items(block.items))
-        borders = [label.find(f"{w('pPr')}/{w('pBdr')}/{w(side)}") for side in ("top", "left", "bottom", "right")]
+        assert val(label.find(f"{w('pPr')}/{w('outlineLvl')}")) == "1"  # a heading under its section
+        # One box: a one-cell table whose cell holds the label, every intro and every sign; its row never splits.
+        cell = next(tc for tc in p.body.iter(w("tc"))
+                    if handout.labels.tier(block.tier) in [paragraph_text(x) for x in tc.iter(w("p"))])
+        inside = [paragraph_text(x) for x in cell.iter(w("p"))]
+        assert inside[0] == handout.labels.tier(block.tier)
+        assert set(plain(i.text) for i in block.intros) | set(plain(i.text) for i in walk_items(block.items)) <= set(inside)
+        assert cell.getparent().find(f"{w('trPr')}/{w('cantSplit')}") is not None
+        borders = [cell.find(f"{w('tcPr')}/{w('tcBorders')}/{w(side)}") for side in ("top", "left", "bottom", "right")]
         assert len({val(b) for b in borders}) == 1
         kinds.add(val(borders[0]))
-        # The intro shares the label's border and indents, so the two are drawn as one box.
-        intro = p.style(tier_style(block.tier, "Text")).find(w("pPr"))
-        assert etree.tostring(intro.find(w("pBdr"))) == etree.tostring(label.find(f"{w('pPr')}/{w('pBdr')}"))
-        assert etree.tostring(intro.find(w("ind"))) == etree.tostring(label.find(f"{w('pPr')}/{w('ind')}"))
     assert kinds == {"double", "single", "dashed"}
 
 
 @pytest.mark.parametrize("code", FAMILIES)
 def test_every_warning_sign_is_in_the_text_python_docx_reads(project, written, code):
     handout, _ = localized(project, code)
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(written[code])).paragraphs)
+    document = docx.Document(io.BytesIO(written[code]))
+    cells = [p for table in document.tables for cell in table._cells for p in cell.paragraphs]
+    text = "\n".join(p.text for p in [*document.paragraphs, *cells])
     for sign in sign_texts(handout):
         assert sign in text
 
@@ -288,7 +295,8 @@ def test_xml_illegal_characters_are_replaced_not_fatal(project):
     hostile = with_text(handout, "fever", "De la\x0bfièvre\x01\x00 <b>&amp;</w:t>\ufffe", title="Soins\x1f du genou")
     data = get_writer("docx").write(hostile, ctx)
     document = docx.Document(io.BytesIO(data))  # not corrupt: it opens, and its parts parse
-    texts = [p.text for p in document.paragraphs]
+    texts = [p.text for p in [*document.paragraphs,
+                              *(p for table in document.tables for cell in table._cells for p in cell.paragraphs)]]
     assert "De la fièvre <b>&amp;</w:t>" in texts
     assert document.core_properties.title == "Soins du genou"
     assert xml_text("a\x01b\x0cc\td\ud800") == "ab c d"

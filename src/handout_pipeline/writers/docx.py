@@ -84,6 +84,7 @@ class _Style:
     border: _Border | None = None
     bullet_of: str | None = None  # the built-in list style whose numbering it shares
     rule_below: bool = False
+    outline: int | None = None    # outline level (0 = Heading 1): navigation pane, headings list, PDF bookmarks
 
 
 def tier_style(tier: Tier, role: str = "") -> str:
@@ -103,16 +104,17 @@ def _styles() -> tuple[_Style, ...]:
         _Style("Glossary Term", "Normal", 18, bold=True, keep_next=True),
         _Style("Glossary Definition", "Normal", 18, after=12, indent=576),
         _Style("Attribution", "Normal", 18, before=24),
+        _Style("Box Gap", "Normal", 6, after=0),  # the space after a tier's box (two tables never touch)
     ]
     for tier, border in TIER_BORDERS.items():
-        # Label and intro share border and indents, so Word and LibreOffice draw one box around both.
+        # The box itself is a one-cell table (see _Body.box): label, intro and every sign inside one
+        # border. The label is a heading one level below the section's (outline level 1).
         styles += [
-            _Style(tier_style(tier), "Normal", 22, bold=True, before=18, after=4, keep_next=True,
-                   indent=144, border=border),
-            _Style(tier_style(tier, "Text"), tier_style(tier), 18, after=6, keep_next=True,
-                   indent=144, border=border),
-            _Style(tier_style(tier, "List"), "List Bullet", 18, after=6, bullet_of="List Bullet"),
-            _Style(tier_style(tier, "List 2"), "List Bullet 2", 18, after=6, bullet_of="List Bullet 2"),
+            _Style(tier_style(tier), "Normal", 22, bold=True, before=6, after=4, keep_next=True, outline=1),
+            _Style(tier_style(tier, "Text"), "Normal", 18, bold=True, after=6, keep_next=True),
+            _Style(tier_style(tier, "List"), "List Bullet", 18, after=6, keep_next=True, bullet_of="List Bullet"),
+            _Style(tier_style(tier, "List 2"), "List Bullet 2", 18, after=6, keep_next=True,
+                   bullet_of="List Bullet 2"),
         ]
     return tuple(styles)
 
@@ -288,6 +290,8 @@ def _paragraph_style(ppr, spec: _Style, language: Language, num_id: str | None) 
                                              qn("w:color"): spec.colour}))
     if language.rtl:
         _put(ppr, "bidi", _PPR_ORDER)
+    if spec.outline is not None:
+        _put(ppr, "outlineLvl", _PPR_ORDER, val=str(spec.outline))
     _spacing(ppr, spec.before, spec.after, language)
     if spec.indent is not None:
         _put(ppr, "ind", _PPR_ORDER, left=str(spec.indent), right=str(spec.indent) if spec.border else "0")
@@ -373,6 +377,7 @@ class _Body:
 
     def __init__(self, document: Document, language: Language) -> None:
         self.document = document
+        self.target = document   # where paragraphs go: the body, or the cell of a tier's box
         self.rtl = language.rtl
 
     def handout(self, handout: Handout) -> None:
@@ -397,12 +402,49 @@ class _Body:
             case BulletList():
                 self.items(block.items, ("List Bullet", "List Bullet 2"))
             case WarningBlock():
-                self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
-                for intro in block.intros:
-                    self.paragraph(tier_style(block.tier, "Text"), intro.text)
-                self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+                self.target = self.box(block.tier)
+                try:
+                    self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
+                    for intro in block.intros:
+                        self.paragraph(tier_style(block.tier, "Text"), intro.text)
+                    self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+                finally:
+                    cell, self.target = self.target, self.document
+                    placeholder = cell._tc.find(qn("w:p"))  # the empty paragraph every new cell starts with
+                    if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
+                        cell._tc.remove(placeholder)
+                # Word joins two tables that touch into one: a small empty paragraph keeps the boxes apart.
+                gap = self.document.add_paragraph(style="Box Gap")
+                if self.rtl:
+                    _put(gap._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
             case _:
                 assert_never(block)
+
+    def box(self, tier: Tier):
+        """A one-cell, full-width table in the tier's border and shading whose row never splits: its cell."""
+        border = TIER_BORDERS[tier]
+        table = self.document.add_table(rows=1, cols=1)
+        tbl_pr = table._tbl.tblPr
+        for old in tbl_pr.findall(qn("w:tblW")):
+            tbl_pr.remove(old)
+        tbl_pr.append(OxmlElement("w:tblW", {qn("w:w"): "5000", qn("w:type"): "pct"}))
+        if self.rtl:
+            tbl_pr.append(OxmlElement("w:bidiVisual"))
+        row = table.rows[0]._tr
+        row.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        cell = table.cell(0, 0)
+        tc_pr = cell._tc.get_or_add_tcPr()
+        borders = OxmlElement("w:tcBorders")
+        for side in ("top", "left", "bottom", "right"):
+            borders.append(OxmlElement(f"w:{side}", {qn("w:val"): border.kind, qn("w:sz"): str(border.size),
+                                                     qn("w:space"): "0", qn("w:color"): TEXT_COLOUR}))
+        tc_pr.append(borders)
+        tc_pr.append(OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): border.fill}))
+        margins = OxmlElement("w:tcMar")
+        for side in ("top", "start", "bottom", "end"):
+            margins.append(OxmlElement(f"w:{side}", {qn("w:w"): "144", qn("w:type"): "dxa"}))
+        tc_pr.append(margins)
+        return cell
 
     def items(self, items: tuple[ListItem, ...], styles: tuple[str, str], depth: int = 0) -> None:
         for item in items:
@@ -415,7 +457,7 @@ class _Body:
             (xml_text(span.text), span.strong, span.emphasis) for span in text]
         if not "".join(t for t, _, _ in spans).strip():
             return None
-        paragraph = self.document.add_paragraph(style=style)
+        paragraph = self.target.add_paragraph(style=style)
         if self.rtl:
             _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
         for content, strong, emphasis in spans:
