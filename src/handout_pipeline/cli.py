@@ -259,7 +259,7 @@ def review_export(ctx: click.Context, language: str, handout_id: str | None, out
     out = out_file or Path(worksheet.default_name(handout_id, lang))
     rows = worksheet.write_worksheet(project, lang, handout_id, out)
     click.echo(f"wrote {out} ({rows} messages, safety messages first): give it to the reviewer; they fill in "
-               f"Back-translation and Comment, then run 'handout review import {out.name}'")
+               f"Back-translation and Comment, then run 'handout review import {out}'")
 
 
 def _one_handout(project: Project, handout_id: str | None) -> str:
