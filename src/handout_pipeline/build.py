@@ -129,7 +129,7 @@ def _record(project: Project, handout_id: str, language: Language, fmt: str, dig
 def run_job(job: Job) -> list[Result]:
     """Build the formats of one handout in one language; never raises for a user error."""
     project = Project.open(job.root)
-    language = get_language(job.language)
+    language = project.config.language(job.language)
     results: list[Result] = []
     pending = []
     for fmt in job.formats:

@@ -67,6 +67,11 @@ class Config:
     def output_dir(self) -> Path:
         return self.root / "output"
 
+    def language(self, name: str) -> Language:
+        """The configured language (with its [language.X] overrides) that `name` names, else the defaults."""
+        lang = get_language(name)
+        return next((x for x in self.languages if x.code == lang.code), lang)
+
     @property
     def translated_languages(self) -> tuple[Language, ...]:
         """Every configured language but the source language (English)."""
@@ -119,7 +124,7 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
-    known_top = {"languages", "region", "regions", "audio", "check"}
+    known_top = {"languages", "language", "region", "regions", "audio", "check"}
     for key in data:
         if key not in known_top:
             raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
@@ -128,6 +133,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
         raise _fail(path, prefix + "languages", "must be a list of language codes",
                     'e.g. languages = ["en", "fr", "zh_Hans"]')
     langs = tuple(get_language(code, f"{path} (key '{prefix}languages')") for code in languages)
+    langs = _apply_overrides(path, data.get("language", {}), langs, prefix)
     if len({lang.code for lang in langs}) != len(langs):
         raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
     region = _parse_region(path, data, prefix)
@@ -144,6 +150,47 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
     return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions)
+
+
+LANGUAGE_KEYS = {"font": "a font family fontconfig knows, e.g. \"Noto Sans Ethiopic\"",
+                 "voice": "an eSpeak NG voice file id from espeak-ng --voices, e.g. \"zle/ru\", or \"\" for none",
+                 "readability": "a method from checks/readability.py, e.g. \"sentence-length-words\"",
+                 "words_per_minute": "a whole number from 80 to 220"}
+
+
+def _apply_overrides(path: Path, table: Any, langs: tuple[Language, ...], prefix: str) -> tuple[Language, ...]:
+    """[language.<code>] tables: font, voice, readability, words_per_minute for one configured language."""
+    import dataclasses
+
+    from handout_pipeline.checks.readability import METHODS
+
+    if not isinstance(table, dict):
+        raise _fail(path, prefix + "language", "must hold one table per language", "e.g. [language.ru] font = \"Noto Sans\"")
+    by_code = {lang.code: lang for lang in langs}
+    for name, over in table.items():
+        where = f"{prefix}language.{name}"
+        lang = next((x for x in langs if x.code == name or x.tag == name), None)
+        if lang is None:
+            raise _fail(path, where, "names a language that is not in 'languages'",
+                        f"add {name!r} to languages, or use one of: {', '.join(by_code)}")
+        if not isinstance(over, dict):
+            raise _fail(path, where, "must be a table", "write [language.%s] and settings below it" % name)
+        changes: dict[str, Any] = {}
+        for key, value in over.items():
+            if key not in LANGUAGE_KEYS:
+                raise _fail(path, f"{where}.{key}", "is not a known language setting",
+                            f"use one of: {', '.join(LANGUAGE_KEYS)}")
+            if key == "words_per_minute":
+                if not isinstance(value, int) or isinstance(value, bool) or not 80 <= value <= 220:
+                    raise _fail(path, f"{where}.{key}", "must be a whole number from 80 to 220", "140 suits most patients")
+            elif not isinstance(value, str) or (key != "voice" and not value.strip()):
+                raise _fail(path, f"{where}.{key}", "must be text", f"use {LANGUAGE_KEYS[key]}")
+            if key == "readability" and value not in METHODS:
+                raise _fail(path, f"{where}.{key}", f"is not a readability method ({value!r})",
+                            f"use one of: {', '.join(sorted(METHODS))}")
+            changes[key] = (value.strip() or None) if key == "voice" else value
+        by_code[lang.code] = dataclasses.replace(lang, **changes)
+    return tuple(by_code[lang.code] for lang in langs)
 
 
 def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:

@@ -60,7 +60,7 @@ class Project:
             return configured
         chosen = []
         for name in wanted:
-            lang = get_language(name)
+            lang = self.config.language(name)
             if lang not in self.config.languages:
                 raise HandoutError(f"language '{name}' is not configured", self.config.path,
                                    hint="add it to 'languages' in the configuration first")
@@ -88,4 +88,4 @@ class Project:
 
     def render_context(self, language: Language):
         from handout_pipeline.writers import RenderContext
-        return RenderContext(language, self.config.region, self.config.words_per_minute)
+        return RenderContext(language, self.config.region, language.words_per_minute or self.config.words_per_minute)

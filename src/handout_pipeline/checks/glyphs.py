@@ -6,6 +6,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from handout_pipeline.languages import font_package
 from handout_pipeline.checks import Finding
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, all_texts
@@ -38,7 +39,7 @@ def glyph_findings(handout_id: str, language: Language, handout: Handout,
         if not faces:
             findings.append(Finding("glyphs", "error", handout_id, language.tag, None,
                                     f"no font for {language.name} in the {fmt.upper()}: install {language.font} "
-                                    "(Debian: fonts-noto-core / fonts-noto-cjk)"))
+                                    f"(Debian: apt-get install {font_package(language.font)})"))
             continue
         covered: set[int] = set()
         for path, family in faces:

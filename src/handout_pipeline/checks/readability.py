@@ -81,7 +81,7 @@ TEXTSTAT_ENGLISH = "en_US"  # textstat's default: its pyphen fallback for words 
 
 # A sentence ends after one of these (and any closing quotes or brackets). ASCII marks need a space
 # or the end after them so that "2.5 mg" stays whole, and no lower-case letter next ("e.g. the").
-_ENDS_ANYWHERE = "。！？｡．।॥؟۔"
+_ENDS_ANYWHERE = "。！？｡．।॥؟۔።፧"
 _ENDS_SPACED = ".!?"
 _CLOSERS = "\"'”’»)]}）」』】"
 _SENTENCE_END = re.compile(
@@ -497,6 +497,7 @@ _METHOD_NAMES = {
     "sentence-length-chars": "sentence length in characters and share of rare words",
     "sentence-length-words": "sentence length in words and share of rare words",
 }
+METHODS = frozenset(_METHOD_NAMES)   # the values a [language.X] readability setting may take
 
 
 def _grade_findings(finding, figure: str, over_max: bool, over_aim: bool, maximum: str, aim: str) -> None:

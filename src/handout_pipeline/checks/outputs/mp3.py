@@ -27,7 +27,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
     compare_boxes(found, tiers, _script_boxes(lines, tiers), elsewhere=script)
 
     samples = _decode(path)
-    wpm = project.config.words_per_minute
+    wpm = language.words_per_minute or project.config.words_per_minute
     words = word_count(script, language)
     low, high = expected_duration_range(words, wpm)
     length = len(samples) / _RATE
