@@ -108,8 +108,8 @@ def derived_language(name: str, where: str | None = None) -> Language:
     except (UnknownLocaleError, ValueError, TypeError):
         known = ", ".join(sorted(LANGUAGES))
         raise HandoutError(f"unknown language {name!r}", where,
-                           hint="use a BCP 47 tag or locale that CLDR knows, e.g. ru, hi, am, pt_BR "
-                                f"(built-in: {known})") from None
+                           hint=f"use one of: {known}, or another BCP 47 tag or locale that CLDR "
+                                "knows, e.g. ru, hi, am, pt-BR") from None
     code = str(locale)
     tag = code.replace("_", "-")
     script = likely_script(code)
