@@ -197,7 +197,8 @@ def _docx_edit(root: Path, code: str, sign_text: str, edit) -> None:
 
     path = out(root, code, "docx")
     document = docx.Document(str(path))
-    paragraph = next(p for p in document.paragraphs if p.text == sign_text)
+    cells = [p for table in document.tables for cell in table._cells for p in cell.paragraphs]  # tier boxes
+    paragraph = next(p for p in [*document.paragraphs, *cells] if p.text == sign_text)
     edit(document, paragraph)
     document.save(str(path))
     agree(root, code, "docx")
@@ -229,7 +230,7 @@ def test_docx_sign_hidden_white_or_tiny_fails(root, tag, attrs, words):
 def test_docx_sign_moved_out_of_its_tier_fails(root):
     def move(document, paragraph):
         body = document.element.body
-        body.remove(paragraph._p)
+        paragraph._p.getparent().remove(paragraph._p)  # out of its tier's box (a table cell)
         body.insert(len(body) - 1, paragraph._p)  # before sectPr: the end of the document
     _docx_edit(root, "fr", FR_SIGN, move)
     exit_code, found = errors(root, "fr")
