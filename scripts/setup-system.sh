@@ -3,7 +3,10 @@
 # otherwise it prints the exact apt-get line to run and stops.
 set -euo pipefail
 packages=(espeak-ng libespeak-ng1 fonts-noto-core fonts-noto-cjk gettext poppler-utils fontconfig
-          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libreoffice-writer-nogui)
+          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libreoffice-writer-nogui
+          tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-chi-sim
+          tesseract-ocr-chi-tra tesseract-ocr-pan tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-vie
+          tesseract-ocr-kor tesseract-ocr-fil)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

@@ -317,3 +317,19 @@ def test_a_latin_term_in_brackets_passes(root):
     assert result.exit_code == 0, result.output
     exit_code, found = errors(root, "fr")
     assert not [f for f in found if f["check"] == "outputs"], found
+
+
+# ---- --rebuild -----------------------------------------------------------------------------------------
+
+def test_rebuild_finds_a_file_that_is_not_what_the_pipeline_makes(root):
+    path = out(root, "fr", "txt")
+    path.write_text(path.read_text(encoding="utf-8").replace(FR_SIGN, FR_SIGN + " "), encoding="utf-8")
+    agree(root, "fr", "txt")
+    exit_code, found = errors(root, "fr", "--rebuild")
+    assert exit_code == 1
+    assert any("not what the pipeline makes today" in f["detail"] and "TXT" in f["detail"] for f in found), found
+
+
+def test_rebuild_passes_on_a_clean_build(root):
+    exit_code, found = errors(root, "fr", "--rebuild")
+    assert exit_code == 0, found

@@ -209,17 +209,34 @@ def _print_summary(project: Project, results, seconds: float) -> None:
 @click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
 @click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
 @click.option("--no-outputs", is_flag=True, help="Check catalogs only, not the built files.")
+@click.option("--visual", is_flag=True,
+              help="Also look at each PDF page and each DOCX (through LibreOffice) as an image: OCR must find every "
+                   "warning sign (slow; needs Tesseract).")
+@click.option("--rebuild", is_flag=True,
+              help="Also build again into a temporary folder and compare bytes of PDF, DOCX and TXT (for release).")
 @click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report to this file (e.g. a JUnit XML for CI).")
 @click.pass_context
 @user_errors
-def check(ctx: click.Context, fmt, handouts, languages, no_outputs, out_file) -> None:
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, out_file) -> None:
     """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
     from handout_pipeline import report as reports
     from handout_pipeline.checks.run import run_checks
 
     project = _project(ctx)
     result = run_checks(project, handouts, languages, outputs=not no_outputs)
+    if rebuild:
+        from handout_pipeline.checks.outputs.rebuild import rebuild_findings
+
+        result.findings += rebuild_findings(project, handouts, languages)
+    if visual:
+        from handout_pipeline.checks.outputs.visual import visual_findings
+
+        found, seen = visual_findings(project, handouts, languages)
+        result.findings += found
+        for handout_id, by_language in seen.items():
+            for tag, metrics in by_language.items():
+                result.metrics.setdefault(handout_id, {}).setdefault(tag, {})["visual"] = metrics
     text = {"text": reports.to_text, "json": reports.to_json, "junit": reports.to_junit}[fmt](result)
     if out_file:
         from handout_pipeline.fsutil import write_text_atomic
