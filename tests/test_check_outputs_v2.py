@@ -333,3 +333,22 @@ def test_rebuild_finds_a_file_that_is_not_what_the_pipeline_makes(root):
 def test_rebuild_passes_on_a_clean_build(root):
     exit_code, found = errors(root, "fr", "--rebuild")
     assert exit_code == 0, found
+
+
+# ---- --visual ------------------------------------------------------------------------------------------
+
+def test_visual_ocr_misses_a_sign_painted_over_and_sees_it_on_a_clean_page(root):
+    from handout_pipeline.checks.outputs.visual import visual_findings
+    from handout_pipeline.project import Project
+
+    path = out(root, "fr", "pdf")
+    found, seen = visual_findings(Project.open(root), (), ("fr",), workers=2)
+    assert not [f for f in found if f.severity == "error"], found
+    assert seen["mini"]["fr"] == {"pdf": "8 of 8", "docx": "8 of 8"}
+    index, x0, y0, x1, y1 = _sign_box(path, FR_SIGN)
+    rect = f"Q q 1 1 1 rg {x0 - 2:.2f} {y0 - 2:.2f} {x1 - x0 + 4:.2f} {y1 - y0 + 4:.2f} re f Q\n".encode()
+    _edit_page(path, index, lambda pdf, page: _wrap(pdf, page, b"q\n", rect))
+    found, seen = visual_findings(Project.open(root), (), ("fr",), workers=2)
+    named = [f for f in found if f.severity == "error" and f.message_id == EMERGENCY and f.format == "pdf"]
+    assert named and FR_SIGN in named[0].detail, found
+    assert seen["mini"]["fr"]["pdf"] == "7 of 8"
