@@ -170,6 +170,12 @@ class LanguageIdentifier:
                 return value.value
         return 0.0
 
+    @staticmethod
+    def knows(code: str) -> bool:
+        """Whether lingua has a model for a language (it has none for Amharic: it would then pick another)."""
+        from lingua import IsoCode639_1
+        return getattr(IsoCode639_1, code.upper(), None) is not None
+
     def langid(self, text: str) -> str:
         if self._langid is None:
             self._load()
@@ -177,7 +183,7 @@ class LanguageIdentifier:
 
     def other_language(self, text: str, language: Language) -> str | None:
         """Another language both identifiers agree this text is in, confidently; None when it may be its own."""
-        if len(real_letters(text)) < MIN_LETTERS_FOR_LANGUAGE_ID:
+        if len(real_letters(text)) < MIN_LETTERS_FOR_LANGUAGE_ID or not self.knows(language.base):
             return None
         first = self.lingua(text)
         if first.language in (None, language.base) or first.confidence < MIN_CONFIDENCE:
@@ -308,7 +314,7 @@ def catalog_language_problems(catalog, language: Language, identifier: LanguageI
                             f"folder: a catalog of another language saved over this one? Put the {language.name} "
                             "catalog back, or fix the header if the text really is " + language.name)
     text = " ".join(s for s in strings if real_letters(s))
-    if len(real_letters(text)) >= 40:
+    if len(real_letters(text)) >= 40 and identifier.knows(language.base):  # script checks cover the others
         best = identifier.lingua(text)
         if best.language and best.language != language.base and best.confidence >= 0.5:
             problems.append(f"the catalog as a whole reads as {identifier.name(best.language)}, not "
