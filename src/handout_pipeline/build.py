@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -194,24 +193,26 @@ def plan(project: Project, handouts: tuple[str, ...] = (), languages: tuple[str,
 def build_lock(project: Project, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Serialise builds of one content root: a second build waits for the first."""
     out = project.config.output_dir
+    # filelock, not fcntl: the CLI must start on Windows too (fcntl does not exist there).
+    from filelock import FileLock, Timeout
+
     try:
         out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / ".lock", "a+")
+        lock = FileLock(str(out / ".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            lock.acquire()
     except OSError as exc:
         raise HandoutError(f"cannot use the output folder ({exc.strerror})", out,
                            hint="make it writable or remove it") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait:
-                on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            _remove_torn_temporaries(out)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        _remove_torn_temporaries(out)
+        yield
+    finally:
+        lock.release()
 
 
 def _remove_torn_temporaries(out: Path) -> None:
