@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
+from babel.messages.pofile import PoFileError, read_po, unescape
 
 from handout_pipeline import __version__
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.inline import real_letters
 from handout_pipeline.fsutil import write_atomic
+from handout_pipeline.i18n import poformat
 from handout_pipeline.i18n.units import Unit, is_safety_context, units
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
@@ -65,52 +66,19 @@ def _header_comment(handout: Handout) -> str:
             "# Keep every {field} in braces exactly as written: it is filled in with a phone number.\n#")
 
 
-def render(catalog: Catalog) -> bytes:
-    buffer = io.BytesIO()
-    # Babel wraps a long `#| msgid` like prose, breaking lines inside the quotes, and msgfmt then refuses the
-    # file: the previous msgids are written here instead, quoted line by line as GNU msgmerge does.
-    write_po(buffer, catalog, width=76, include_previous=False, sort_output=False, ignore_obsolete=True)
-    entries = buffer.getvalue().split(b"\n\n")  # the header, then one per message: a PO entry holds no blank line
-    for index, message in enumerate(catalog):
-        if message.id and message.previous_id and index < len(entries):
-            entries[index] = _with_previous(entries[index], message.previous_id)
-    return b"\n\n".join(entries) + _render_obsolete(catalog)
+def render(catalog: Catalog, width: int | None = poformat.DEFAULT_WIDTH) -> bytes:
+    """The catalog as GNU gettext writes it (see poformat): a Poedit or msgcat save changes nothing."""
+    return poformat.render(catalog, width)
 
 
-def _with_previous(entry: bytes, previous: list[str] | tuple[str, ...]) -> bytes:
-    lines = []
-    for keyword, text in zip(("msgid", "msgid_plural"), previous):
-        first, *rest = normalize(text, width=76).split("\n")  # not splitlines(): it also splits at \x1e, \x0c...
-        lines += [f"#| {keyword} {first}", *(f"#| {line}" for line in rest)]
-    at = re.search(rb"(?m)^(msgctxt|msgid) ", entry)
-    at = at.start() if at else len(entry)
-    return entry[:at] + "".join(line + "\n" for line in lines).encode("utf-8") + entry[at:]
-
-
-def _render_obsolete(catalog: Catalog) -> bytes:
-    """The obsolete entries with their fuzzy flag, which Babel leaves out: a revived guess must stay a guess."""
-    if not catalog.obsolete:
-        return b""
-    only = Catalog(charset="utf-8", fuzzy=False)
-    only.obsolete = catalog.obsolete
-    buffer = io.BytesIO()
-    write_po(buffer, only, width=76, omit_header=True, sort_output=False)
-    entries = buffer.getvalue().split(b"\n\n")  # a PO entry never holds a blank line
-    out = []
-    for message, entry in zip(catalog.obsolete.values(), entries):
-        if message.fuzzy:
-            at = entry.find(b"#~ ")
-            entry = entry[:at] + b"#, fuzzy\n" + entry[at:]
-        out.append(entry)
-    return b"\n\n".join(out + entries[len(out):])
-
-
-def save_if_changed(catalog: Catalog, path: Path) -> bool:
-    """Write the catalog unless only its dates would change; True when the file was written."""
-    data = render(catalog)
+def save_if_changed(catalog: Catalog, path: Path, width: int | None = poformat.DEFAULT_WIDTH,
+                    dry_run: bool = False) -> bool:
+    """Write the catalog unless only its dates would change; True when the file was (or would be) written."""
+    data = render(catalog, width)
     if path.exists() and _DATE_LINE.sub(b"", path.read_bytes()) == _DATE_LINE.sub(b"", data):
         return False
-    write_atomic(path, data)
+    if not dry_run:
+        write_atomic(path, data)
     return True
 
 
@@ -136,6 +104,7 @@ def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog
         catalog.revision_date = old.revision_date
         catalog.last_translator = old.last_translator
         catalog.language_team = old.language_team
+        catalog.extra_headers = list(getattr(old, "extra_headers", []))  # X-Generator, X-Poedit-*, Plural-Forms
         catalog.obsolete.update(old.obsolete)
     active = [m for m in (old or []) if m.id]
     # Later wins: a live entry over an obsolete one. A plural entry cannot carry over to a singular message.
@@ -174,6 +143,8 @@ def _key(message: Message) -> str | tuple[str, str]:
 def _carry_over(message: Message, prior: Message) -> None:
     # Translator comments are never dropped: an old STALE_NOTE may hold the only copy of a translation.
     message.user_comments = list(prior.user_comments)
+    # A translator's flags stay (no-wrap, Weblate's ignore-same …); fuzzy and the format flags are decided here.
+    message.flags |= {f for f in prior.flags if f != "fuzzy" and not f.endswith("-format")}
     translated = isinstance(prior.string, str) and prior.string != ""
     if prior.id == message.id:
         message.string = prior.string
@@ -222,6 +193,7 @@ def load_catalog(path: Path, language: Language | None = None) -> Catalog:
     except (UnicodeDecodeError, ValueError) as exc:
         raise HandoutError(f"broken catalog: {exc}", path, hint="save it as UTF-8 from your PO editor") from None
     _restore_previous_ids(catalog)
+    catalog.extra_headers = poformat.raw_headers(raw.decode("utf-8"))
     return catalog
 
 
