@@ -108,7 +108,7 @@ def test_update_after_source_edits_keeps_every_translation(mini_root, cli):
     text = po(mini_root, "fr").read_text(encoding="utf-8")
     assert ('#, fuzzy\n#| msgid "Take your pills."\nmsgctxt "item/pills"\nmsgid "Take all of your pills."\n'
             'msgstr "Prenez vos comprimés."\n') in text
-    assert re.search(r'# ' + re.escape(STALE_NOTE.rstrip()) + r' Vous ne pouvez\n# pas respirer\.\n(#\..*\n)+'
+    assert re.search(r'# ' + re.escape(STALE_NOTE.rstrip()) + r' Vous ne pouvez pas respirer\.\n(#\..*\n)+'
                      r'#: .*\n#, fuzzy\n#\| msgid "You cannot breathe."\nmsgctxt "warning-sign/cannot-breathe"\n'
                      r'msgid "You can hardly breathe."\nmsgstr ""\n', text)
     assert ('#~ msgctxt "warning-sign/not-better"\n#~ msgid "You do not get better."\n'
@@ -228,7 +228,7 @@ BAD_CONFIG = [
     ("words per minute", ("words_per_minute = 140", "words_per_minute = 1000"),
      "key 'audio.words_per_minute' must be a whole number from 80 to 220", "140"),
     ("unknown setting", ("region = ", "colour = 1\nregion = "), "key 'colour' is not a known setting",
-     "use one of: audio, check"),
+     "use one of: audio, catalogs, check"),
     ("misspelt audio setting", ("words_per_minute", "word_per_minute"),
      "key 'audio.word_per_minute' is not a known audio setting", "use words_per_minute"),
     ("audio not a table", ("[audio]", "[[audio]]"), "key 'audio' must be a table",

@@ -61,28 +61,57 @@ def _project(ctx: click.Context) -> Project:
     return Project.open(ctx.obj)
 
 
+def _wrap_options(func):
+    """--width/--no-wrap as in msgcat; --check as in `black --check`: say what is out of date, write nothing."""
+    func = click.option("--check", "check_only", is_flag=True,
+                        help="Write nothing; exit 1 if a file is out of date (for CI and pre-commit).")(func)
+    func = click.option("--no-wrap", is_flag=True, help="Do not wrap long lines (as msgcat --no-wrap).")(func)
+    return click.option("--width", type=click.IntRange(20, 1000), default=None,
+                        help="Line width of the PO files (default: [catalogs] width, else 79 as GNU gettext).")(func)
+
+
+def _po_width(project: Project, width: int | None, no_wrap: bool) -> int | None:
+    return None if no_wrap else (width or project.config.po_width)
+
+
+def _out_of_date(stale: list[str]) -> None:
+    if stale:
+        click.echo(f"{len(stale)} file(s) out of date: run the same command without --check and commit the result",
+                   err=True)
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
+@_wrap_options
 @click.pass_context
 @user_errors
-def extract(ctx: click.Context, handouts: tuple[str, ...]) -> None:
+def extract(ctx: click.Context, handouts: tuple[str, ...], width, no_wrap, check_only) -> None:
     """Write the translation templates locales/<handout-id>.pot from the sources."""
     project = _project(ctx)
+    stale = []
     for handout_id in project.handout_ids(handouts):
         handout = project.handout(handout_id)
         template = catalogs.build_template(handout, project.source_rel(handout_id))
         path = project.pot_path(handout_id)
-        changed = catalogs.save_if_changed(template, path)
-        click.echo(f"{'wrote' if changed else 'unchanged'} {path.relative_to(project.root)} "
-                   f"({len(template)} messages)")
+        changed = catalogs.save_if_changed(template, path, _po_width(project, width, no_wrap), dry_run=check_only)
+        rel = path.relative_to(project.root)
+        if check_only:
+            click.echo(f"{'out of date' if changed else 'current'} {rel}")
+            stale += [str(rel)] if changed else []
+            continue
+        click.echo(f"{'wrote' if changed else 'unchanged'} {rel} ({len(template)} messages)")
+    _out_of_date(stale)
 
 
 @main.command()
 @click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
 @click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
+@_wrap_options
 @click.pass_context
 @user_errors
-def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, ...]) -> None:
+def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, ...], width, no_wrap,
+           check_only) -> None:
     """Create missing catalogs and merge the others with their template, keeping every translation."""
     project = _project(ctx)
     merges = []  # every catalog is read and checked before any is written: a bad one stops all, half done is worse
@@ -94,13 +123,18 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
         for language in project.languages(languages, translated_only=True):
             path = project.po_path(language, handout_id)
             old = catalogs.load_catalog(path, language) if path.exists() else None
-            merged = catalogs.merge(template, old, language)
-            stamp_catalog(merged, load_record(record_path(path)))  # which English each safety translation is for
-            merges.append((path, old, merged))
+            merges.append((path, old, catalogs.merge(template, old, language)))
+    stale = []
     for path, old, merged in merges:
-        changed = catalogs.save_if_changed(merged, path)
-        state = "created" if old is None else ("updated" if changed else "unchanged")
-        click.echo(f"{state} {path.relative_to(project.root)}")
+        changed = catalogs.save_if_changed(merged, path, _po_width(project, width, no_wrap), dry_run=check_only)
+        rel = path.relative_to(project.root)
+        if check_only:
+            state = "missing" if old is None else ("out of date" if changed else "current")
+            stale += [str(rel)] if changed else []
+        else:
+            state = "created" if old is None else ("updated" if changed else "unchanged")
+        click.echo(f"{state} {rel}")
+    _out_of_date(stale)
 
 
 @main.command()

@@ -54,6 +54,7 @@ class Config:
     words_per_minute: int = 140
     check: CheckConfig = field(default_factory=CheckConfig)
     regions: tuple[Region, ...] = ()   # every region of [regions], the chosen one included
+    po_width: int | None = 79   # [catalogs] width: PO line width as GNU gettext's --width; None: wrap = false
 
     @property
     def source_dir(self) -> Path:
@@ -124,7 +125,7 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
-    known_top = {"languages", "language", "region", "regions", "audio", "check"}
+    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs"}
     for key in data:
         if key not in known_top:
             raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
@@ -149,7 +150,23 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
-    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions)
+    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions,
+                  _parse_po_width(path, data.get("catalogs", {}), prefix))
+
+
+def _parse_po_width(path: Path, table: Any, prefix: str) -> int | None:
+    """[catalogs] width = 79 (as msgcat --width) or wrap = false (as --no-wrap)."""
+    if not isinstance(table, dict) or set(table) - {"width", "wrap"}:
+        raise _fail(path, prefix + "catalogs", "must be a table with width or wrap",
+                    "write [catalogs] and width = 79 (what GNU gettext and Poedit use) or wrap = false below it")
+    wrap = table.get("wrap", True)
+    width = table.get("width", 79)
+    if not isinstance(wrap, bool):
+        raise _fail(path, prefix + "catalogs.wrap", "must be true or false", "wrap = false writes no line breaks")
+    if not isinstance(width, int) or isinstance(width, bool) or not 20 <= width <= 1000:
+        raise _fail(path, prefix + "catalogs.width", "must be a whole number from 20 to 1000",
+                    "79 is what msgcat, msgmerge, Poedit and Weblate write")
+    return width if wrap else None
 
 
 LANGUAGE_KEYS = {"font": "a font family fontconfig knows, e.g. \"Noto Sans Ethiopic\"",

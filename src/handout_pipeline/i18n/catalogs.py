@@ -104,7 +104,8 @@ def merge(template: Catalog, old: Catalog | None, language: Language) -> Catalog
         catalog.revision_date = old.revision_date
         catalog.last_translator = old.last_translator
         catalog.language_team = old.language_team
-        catalog.extra_headers = list(getattr(old, "extra_headers", []))  # X-Generator, X-Poedit-*, Plural-Forms
+        catalog.extra_headers = list(getattr(old, "extra_headers", []))
+        catalog.header_comment = old.header_comment  # as msgmerge does: the translators' header comment stays  # X-Generator, X-Poedit-*, Plural-Forms
         catalog.obsolete.update(old.obsolete)
     active = [m for m in (old or []) if m.id]
     # Later wins: a live entry over an obsolete one. A plural entry cannot carry over to a singular message.
@@ -185,7 +186,9 @@ def load_catalog(path: Path, language: Language | None = None) -> Catalog:
     _check_header(path, raw)
     _msgfmt_check(path)
     try:
-        catalog = read_po(io.BytesIO(raw), locale=language.code if language else None,
+        # gettext writes an obsolete entry's previous msgid as `#~| msgid`, which Babel cannot read: as `#|` it
+        # becomes the comment that _restore_previous_ids turns back into the previous msgid (same line numbers).
+        catalog = read_po(io.BytesIO(re.sub(rb"(?m)^#~\| ", b"#| ", raw)), locale=language.code if language else None,
                           domain=path.stem, abort_invalid=True, charset="utf-8")
     except PoFileError as exc:
         raise HandoutError(f"broken catalog: {exc}", path, _lineno(str(exc)),

@@ -139,8 +139,16 @@ def _comment_lines(message: Message, catalog_width: int) -> list[str]:
 
 
 def _ordered_flags(flags) -> list[str]:
-    """fuzzy first, then format flags, then the rest (Weblate's ignore-same, no-wrap, …): a stable order."""
-    return sorted(flags, key=lambda f: (f != "fuzzy", not f.endswith("-format"), f))
+    """gettext's order (fuzzy, format flags, range, wrap), then the flags it does not know (Weblate's ignore-same …)."""
+    def rank(flag: str) -> int:
+        if flag == "fuzzy":
+            return 0
+        if flag.endswith("-format"):
+            return 1
+        if flag.startswith("range:"):
+            return 2
+        return 3 if flag in ("wrap", "no-wrap") else 4
+    return sorted(flags, key=lambda f: (rank(f), f))
 
 
 def _entry(message: Message, width: int | None, obsolete: bool = False) -> list[str]:
