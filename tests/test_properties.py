@@ -471,3 +471,9 @@ def test_update_never_loses_work(tmp_path_factory, steps):
             old = new
     final = reread(old, path)  # with msgfmt --check this time
     assert render(merge(template, final, FR)) == render(final)  # a second update changes nothing
+
+
+def test_plural_message_is_written_with_the_headers_number_of_forms(tmp_path):
+    """Found by hypothesis: a plural entry read with Babel's CLDR count must be written with the header's."""
+    with mock.patch.object(catalogs.shutil, "which", return_value=None):
+        load_any(tmp_path / "p.po", b'msgid ""\nmsgstr "charset=UTF8"\nmsgid_plural')

@@ -7,6 +7,7 @@ the translators' tools means a save in Poedit followed by `handout update` chang
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from babel.messages.catalog import Catalog, Message
@@ -151,7 +152,7 @@ def _ordered_flags(flags) -> list[str]:
     return sorted(flags, key=lambda f: (rank(f), f))
 
 
-def _entry(message: Message, width: int | None, obsolete: bool = False) -> list[str]:
+def _entry(message: Message, width: int | None, obsolete: bool = False, plurals: int = 2) -> list[str]:
     lines = _comment_lines(message, width or DEFAULT_WIDTH)
     if "no-wrap" in message.flags:
         width = None
@@ -163,7 +164,9 @@ def _entry(message: Message, width: int | None, obsolete: bool = False) -> list[
     if isinstance(message.id, (list, tuple)):
         lines += format_string(prefix, "msgid", message.id[0], width)
         lines += format_string(prefix, "msgid_plural", message.id[1], width)
-        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        strings = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+        # Exactly as many msgstr[N] as the header's nplurals, or msgfmt and Babel refuse the file.
+        strings = (strings + [""] * plurals)[:plurals]
         for index, text in enumerate(strings):
             lines += format_string(prefix, f"msgstr[{index}]", text or "", width)
     else:
@@ -215,9 +218,11 @@ def render(catalog: Catalog, width: int | None = DEFAULT_WIDTH) -> bytes:
     value = "".join(f"{name}: {text}\n" for name, text in header_items(catalog))
     header += format_string("", "msgid", "", width) + format_string("", "msgstr", value, width)
     blocks.append(header)
+    nplurals = re.search(r"nplurals\s*=\s*(\d+)", value)
+    plurals = int(nplurals.group(1)) if nplurals else catalog.num_plurals
     for message in catalog:
         if message.id:
-            blocks.append(_entry(message, width))
+            blocks.append(_entry(message, width, plurals=plurals))
     for message in catalog.obsolete.values():
-        blocks.append(_entry(message, width, obsolete=True))
+        blocks.append(_entry(message, width, obsolete=True, plurals=plurals))
     return "\n\n".join("\n".join(block) for block in blocks).encode("utf-8") + b"\n"
