@@ -56,3 +56,18 @@ def localized(project, code: str):
     """(resolved handout in `code`, render context) for a writer."""
     language = get_language(code)
     return project.localized("mini", language).handout, project.render_context(language)
+
+
+def errors(report: dict, check: str | None = None) -> list[dict]:
+    """The error findings of a JSON check report, of one check or of all."""
+    return [f for f in report["findings"] if f["severity"] == "error" and (check is None or f["check"] == check)]
+
+
+def set_string(context: str, value: str, fuzzy: bool = False):
+    """An edit for edit_catalog: give one message a new translation (and the fuzzy flag)."""
+    def edit(catalog):
+        m = message(catalog, context)
+        m.string = value
+        if fuzzy:
+            m.flags.add("fuzzy")
+    return edit

@@ -14,11 +14,7 @@ from handout_pipeline.checks.numbers import numbers
 from handout_pipeline.config import CheckConfig
 from handout_pipeline.languages import get_language
 
-from helpers import check_json, copy_root, edit_catalog, message, po_file
-
-
-def errors(report: dict, check: str | None = None) -> list[dict]:
-    return [f for f in report["findings"] if f["severity"] == "error" and (check is None or f["check"] == check)]
+from helpers import check_json, copy_root, edit_catalog, errors, message, po_file, set_string
 
 
 @pytest.fixture
@@ -32,13 +28,7 @@ def test_shipped_fixture_catalogs_pass(root):
     assert code == 0 and report["ok"] is True
 
 
-def _set(context: str, value: str, fuzzy: bool = False):
-    def edit(catalog):
-        m = message(catalog, context)
-        m.string = value
-        if fuzzy:
-            m.flags.add("fuzzy")
-    return edit
+_set = set_string
 
 
 WARNING_FAULTS = {

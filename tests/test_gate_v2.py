@@ -15,7 +15,7 @@ from handout_pipeline.checks.catalog import integrity_problems
 from handout_pipeline.config import CheckConfig
 from handout_pipeline.languages import get_language
 
-from helpers import check_json, copy_root, edit_catalog, message, po_file, run
+from helpers import check_json, copy_root, edit_catalog, errors, message, po_file, run, set_string
 
 
 @pytest.fixture
@@ -23,14 +23,7 @@ def root(tmp_path):
     return copy_root(tmp_path)
 
 
-def errors(report, check=None):
-    return [f for f in report["findings"] if f["severity"] == "error" and (check is None or f["check"] == check)]
-
-
-def _set(context: str, value: str):
-    def edit(catalog):
-        message(catalog, context).string = value
-    return edit
+_set = set_string
 
 
 def fails_naming(root, code: str, context: str | None, words: str, check: str = "content"):

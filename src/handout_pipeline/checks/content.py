@@ -162,20 +162,6 @@ class LanguageIdentifier:
             return Identified(None, 0.0)
         return Identified(values[0].language.iso_code_639_1.name.lower(), values[0].value)
 
-    def confidence_of(self, text: str, code: str) -> float:
-        if self._lingua is None:
-            self._load()
-        for value in self._lingua.compute_language_confidence_values(PLACEHOLDER.sub(" ", text)):
-            if value.language.iso_code_639_1.name.lower() == code:
-                return value.value
-        return 0.0
-
-    @staticmethod
-    def knows(code: str) -> bool:
-        """Whether lingua has a model for a language (it has none for Amharic: it would then pick another)."""
-        from lingua import IsoCode639_1
-        return getattr(IsoCode639_1, code.upper(), None) is not None
-
     def langid(self, text: str) -> str:
         if self._langid is None:
             self._load()
