@@ -162,6 +162,12 @@ class LanguageIdentifier:
             return Identified(None, 0.0)
         return Identified(values[0].language.iso_code_639_1.name.lower(), values[0].value)
 
+    @staticmethod
+    def knows(code: str) -> bool:
+        """Whether lingua has a model for a language (it has none for Amharic: it would then pick another)."""
+        from lingua import IsoCode639_1
+        return getattr(IsoCode639_1, code.upper(), None) is not None
+
     def langid(self, text: str) -> str:
         if self._langid is None:
             self._load()
