@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup system venv build test check clean
+.PHONY: setup system venv browser build test check clean
 
-setup: system venv
+setup: system venv browser
 
 system:
 	@bash scripts/setup-system.sh
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $(STAMP)
+
+# axe-core (npm) for the status site's accessibility test, in a project-local folder; the version is pinned
+# in tests/browser/package.json (no lockfile: it would name the registry's host).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+browser: $(AXE)
+
+$(AXE): tests/browser/package.json
+	npm install --prefix tests/browser --no-audit --no-fund --no-package-lock --loglevel=error
+	@touch $(AXE)
 
 build: setup
 	$(BIN)/handout build

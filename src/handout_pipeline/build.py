@@ -67,7 +67,8 @@ def _package_digest() -> str:
     """The package's own code and assets: a change to any writer or template rebuilds."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".j2", ".css", ".html", ".toml"}:
+        if path.is_file() and path.suffix in {".py", ".j2", ".css", ".html", ".toml"} and \
+                path.relative_to(PACKAGE).parts[0] != "site":  # the status site is no writer's input
             digest.update(str(path.relative_to(PACKAGE)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -120,8 +121,10 @@ def output_state(project: Project, handout_id: str, language: Language, fmt: str
     return "current"
 
 
-def _record(project: Project, handout_id: str, language: Language, fmt: str, digest: str, data: bytes) -> None:
-    record = {"inputs": digest, "output_sha256": hashlib.sha256(data).hexdigest(), "version": __version__}
+def _record(project: Project, handout_id: str, language: Language, fmt: str, digest: str, data: bytes,
+            seconds: float) -> None:
+    record = {"inputs": digest, "output_sha256": hashlib.sha256(data).hexdigest(), "version": __version__,
+              "seconds": round(seconds, 2)}  # build time, for the status site's chart
     write_atomic(manifest_path(project, handout_id, language, fmt), json.dumps(record).encode())
 
 
@@ -160,7 +163,7 @@ def run_job(job: Job) -> list[Result]:
             digest = inputs_digest(project, job.handout, language, fmt)
             data = get_writer(fmt).write(translated.handout, ctx)
             write_atomic(out, data)
-            _record(project, job.handout, language, fmt, digest, data)
+            _record(project, job.handout, language, fmt, digest, data, time.monotonic() - started)
         except WriterUnavailable as exc:
             results.append(Result(job.handout, language.tag, fmt, SKIPPED, reason=str(exc)))
             continue

@@ -280,6 +280,21 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
     sys.exit(0 if result.ok else 1)
 
 
+@main.command()
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the site into (default: output/site).")
+@click.pass_context
+@user_errors
+def site(ctx: click.Context, out_dir: Path | None) -> None:
+    """Write the status site: every handout x language, with previews, findings and charts (open index.html)."""
+    from handout_pipeline.site import build_site
+
+    done = build_site(_project(ctx), out_dir)
+    click.echo(f"wrote {done.pages} page(s), {done.written} file(s) changed; {done.ready} ready, {done.blocked} "
+               f"blocked; PDF pages rendered for {done.thumbnails_rendered}, kept for {done.thumbnails_reused} "
+               f"-> {done.out / 'index.html'}")
+
+
 @main.group()
 def review() -> None:
     """Clinical review: a worksheet for the reviewer, their notes back, and their sign-off of each safety message."""
