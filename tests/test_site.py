@@ -169,7 +169,8 @@ def test_images_load_in_the_browser(site, browser):
     assert badge.value_of_css_property("font-weight") == "700" and badge.value_of_css_property("border-top-width") == "2px"
 
 
-@pytest.mark.parametrize("page", ["index.html", "mini/ar.html", "mini/zh-Hans.html", "mini/fr.html"])
+@pytest.mark.parametrize("page", ["index.html", "mini/en.html", "mini/fr.html", "mini/ar.html", "mini/zh-Hans.html",
+                                  "mini/pa.html", "mini/tl.html"])
 def test_axe_finds_no_serious_violation(site, browser, page):
     _, out, _ = site
     _open(browser, out / page)
@@ -253,8 +254,18 @@ def test_incremental_pages_rendered_only_for_a_changed_pdf(site):
     edit_catalog(root, "fr", reword)
     assert run(root, "build", "-l", "fr", "-f", "pdf").exit_code == 0
     changed = build_site(project, out)
-    assert (changed.thumbnails_rendered, changed.thumbnails_reused) == (1, 5)
+    assert (changed.thumbnails_rendered, changed.thumbnails_reused, changed.removed) == (1, 5, 0)
     assert thumb.stat().st_mtime_ns == before
+
+    config = root / "handout.toml"   # a language taken out: its page, files and images go, nothing else
+    config.write_text(config.read_text().replace(', "pa"', ""))
+    mine = out / "notes.txt"
+    mine.write_text("kept")
+    fewer = build_site(Project.open(root), out)
+    assert fewer.pages == 6 and fewer.removed >= 4
+    assert not (out / "mini" / "pa.html").exists() and not (out / "files" / "mini" / "pa").exists()
+    assert not (out / "pages" / "mini" / "pa" / "page-1.png").exists() and mine.read_text() == "kept"
+    assert (out / "mini" / "ar.html").is_file()
 
 
 # ---------------------------------------------------------------- the parts, on crafted input

@@ -33,6 +33,7 @@ class SiteResult:
     thumbnails_reused: int = 0       # PDFs unchanged since the last run: images kept
     ready: int = 0
     blocked: int = 0
+    removed: int = 0                 # files an earlier run wrote for what is gone now
     notes: list[str] = field(default_factory=list)
 
 
@@ -77,7 +78,10 @@ class _Writer:
         self.out, self.result = out, result
         self.forbidden = str(root)  # the build machine's folders never appear in the site
 
+        self.produced: set[str] = set()
+
     def text(self, rel: str, text: str) -> None:
+        self.produced.add(rel)
         text = text.replace(self.forbidden + "/", "").replace(self.forbidden, ".")
         data = text.encode("utf-8")
         path = self.out / rel
@@ -120,13 +124,34 @@ def build_site(project: Project, out: Path | None = None) -> SiteResult:
         media_info = pages[(handout_id, tag)]
         write.text(f"{handout_id}/{tag}.html", page.render(
             **common, cell=cell, csp=_csp(script_hash if media_info["chapters"] else None), base="../",
-            script=script if media_info["chapters"] else None, findings=_findings(cell), **media_info))
+            script=script if media_info["chapters"] else None, findings=_findings(cell),
+            read_row=charts.readability_row(cell.language.name, cell.readability),
+            measure_name=charts.measure_name(cell.readability), **media_info))
         result.pages += 1
         result.ready += cell.state == READY
         result.blocked += cell.state == BLOCKED
-    state = {"images": images_state}
-    write.text(STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    for images in images_state.values():
+        write.produced.update(p for page in images["pages"] for p in (page["thumb"], page["full"]))
+    write.produced.update(d["href"] for m in pages.values() for d in m["downloads"])
+    result.removed = _prune(out, state.get("produced", []), write.produced | {STATE_FILE})
+    write.text(STATE_FILE, json.dumps({"images": images_state, "produced": sorted(write.produced)}, indent=1,
+                                      sort_keys=True) + "\n")
     return result
+
+
+def _prune(out: Path, before: list, now: set[str]) -> int:
+    """Remove what an earlier run wrote and this one did not (a language or handout taken out): nothing else."""
+    removed = 0
+    for rel in before:
+        path = out / rel
+        if isinstance(rel, str) and rel not in now and ".." not in Path(rel).parts and path.is_file():
+            path.unlink()
+            removed += 1
+            for folder in path.parents:   # and the folders that held only it
+                if folder == out or not folder.is_relative_to(out) or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+    return removed
 
 
 def _cell_media(project: Project, out: Path, cell: Cell, known: dict, images_state: dict,

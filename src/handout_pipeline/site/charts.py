@@ -43,28 +43,39 @@ def _verdict(value: float, target: float | None, limit: float | None, lower: boo
 
 def readability_rows(status: Status, handout_id: str) -> list[ReadabilityRow]:
     """Each language's own measure against its own aim and limit (the methods differ, so do the scales)."""
-    rows = []
-    for language in status.languages:
-        m = status.cell(handout_id, language).readability
-        if m.get("grade") is not None:
-            spec = ("SMOG grade", m["grade"], m.get("target_grade"), m.get("max_grade"), True)
-        elif m.get("score") is not None:
-            name = "INFLESZ" if "INFLESZ" in str(m.get("method")) else "Kandel-Moles"
-            spec = (f"{name} score", m["score"], m.get("target_score"), m.get("min_score"), False)
-        elif m.get("avg_sentence_length") is not None:
-            unit = m.get("sentence_length_unit", "words")
-            spec = (f"{unit} a sentence", m["avg_sentence_length"], None, m.get("max_avg_sentence_length"), True)
-        else:
-            continue
-        measure, value, target, limit, lower = spec
-        top = max(v for v in (value, target, limit, 1.0) if v is not None) * 1.15
-        scale = BAR / top
-        verdict, tone = _verdict(value, target, limit, lower)
-        rows.append(ReadabilityRow(language.name, measure, float(value), target, limit, lower, verdict, tone,
-                                   round(max(value, 0) * scale, 1),
-                                   round(target * scale, 1) if target is not None else None,
-                                   round(limit * scale, 1) if limit is not None else None))
-    return rows
+    rows = (readability_row(language.name, status.cell(handout_id, language).readability)
+            for language in status.languages)
+    return [row for row in rows if row is not None]
+
+
+def readability_row(name: str, m: dict) -> ReadabilityRow | None:
+    """One language's readability figures (checks/readability.py metrics) as a row of the chart."""
+    if m.get("grade") is not None:
+        spec = ("SMOG grade", m["grade"], m.get("target_grade"), m.get("max_grade"), True)
+    elif m.get("score") is not None:
+        spec = (f"{measure_name(m)} score", m["score"], m.get("target_score"), m.get("min_score"), False)
+    elif m.get("avg_sentence_length") is not None:
+        unit = m.get("sentence_length_unit", "words")
+        spec = (f"{unit} a sentence", m["avg_sentence_length"], None, m.get("max_avg_sentence_length"), True)
+    else:
+        return None
+    measure, value, target, limit, lower = spec
+    top = max(v for v in (value, target, limit, 1.0) if v is not None) * 1.15
+    scale = BAR / top
+    verdict, tone = _verdict(value, target, limit, lower)
+    return ReadabilityRow(name, measure, float(value), target, limit, lower, verdict, tone,
+                          round(max(value, 0) * scale, 1),
+                          round(target * scale, 1) if target is not None else None,
+                          round(limit * scale, 1) if limit is not None else None)
+
+
+def measure_name(m: dict) -> str:
+    """The short name of a language's readability measure, for a sentence's figure."""
+    if m.get("grade") is not None:
+        return "SMOG grade"
+    if m.get("score") is not None:
+        return "INFLESZ" if "INFLESZ" in str(m.get("method")) else "Kandel-Moles"
+    return m.get("sentence_length_unit", "words")
 
 
 @dataclass(frozen=True, slots=True)
