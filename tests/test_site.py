@@ -306,6 +306,16 @@ def test_site_of_a_root_never_built_says_what_to_do(tmp_path):
     assert "PDF missing (mini.fr.pdf): run &#39;handout build&#39;" in page
 
 
+def test_site_with_a_broken_catalog_names_it_and_writes_nothing(tmp_path):
+    root = copy_root(tmp_path)
+    with (root / "locales" / "fr" / "LC_MESSAGES" / "mini.po").open("a", encoding="utf-8") as po:
+        po.write('msgctxt "x"\nmsgid "unterminated\n')
+    result = run(root, "site")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "locales/fr/LC_MESSAGES/mini.po:" in result.output and "broken catalog" in result.output
+    assert not (root / "output" / "site").exists()
+
+
 def test_site_refuses_to_overwrite_the_content(tmp_path):
     root = copy_root(tmp_path)
     result = run(root, "site", "-o", str(root / "locales"))
