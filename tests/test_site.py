@@ -297,13 +297,30 @@ def test_readability_verdicts_both_directions():
     assert _verdict(30.0, None, 20.0, lower=True)[1] == "bad"
 
 
-def test_site_of_a_root_never_built_says_what_to_do(tmp_path):
+def test_a_new_handout_never_built_nor_translated_and_the_handout_filter(tmp_path, browser):
     root = copy_root(tmp_path)
+    source = (root / "source" / "mini.md").read_text("utf-8")
+    (root / "source" / "knee-two.md").write_text(source.replace("id: mini", "id: knee-two", 1), "utf-8")
+    assert run(root, "extract").exit_code == 0
     done = build_site(Project.open(root))
-    assert (done.pages, done.ready, done.blocked, done.thumbnails_rendered) == (7, 0, 6, 0)
+    assert (done.pages, done.ready, done.blocked, done.thumbnails_rendered) == (13, 0, 12, 0)
     page = (root / "output" / "site" / "mini" / "fr.html").read_text("utf-8")
     assert "Nothing built yet for this language: run <code>handout build</code>" in page
     assert "PDF missing (mini.fr.pdf): run &#39;handout build&#39;" in page
+    _open(browser, root / "output" / "site" / "index.html")
+    fresh = browser.find_element("css selector", 'tr[data-handout="knee-two"] td[data-lang="fr"]')
+    assert set(fresh.get_attribute("data-reasons").split()) >= {"untranslated", "unreviewed"}
+    assert "Translated\n0% (0/25)" in fresh.text
+    browser.find_element("css selector", 'label[for="f-handout-knee-two"]').click()
+    rows = [r.get_attribute("data-handout") for r in browser.find_elements("css selector", ".matrix tbody tr")
+            if r.is_displayed()]
+    assert rows == ["knee-two"]
+    browser.find_element("css selector", 'label[for="f-state-untranslated"]').click()
+    browser.find_element("css selector", 'label[for="f-handout-all"]').click()
+    rows = [r.get_attribute("data-handout") for r in browser.find_elements("css selector", ".matrix tbody tr")
+            if r.is_displayed()]
+    assert rows == ["knee-two"]   # only the new handout waits for translators
+    assert [v["id"] for v in _axe(browser) if v.get("impact") in ("serious", "critical")] == []
 
 
 def test_site_with_a_broken_catalog_names_it_and_writes_nothing(tmp_path):

@@ -10,6 +10,7 @@ from handout_pipeline import build
 from handout_pipeline.checks import Finding
 from handout_pipeline.checks.run import Report, run_checks
 from handout_pipeline.i18n import catalogs
+from handout_pipeline.i18n.translate import resolve, translate
 from handout_pipeline.i18n.units import units
 from handout_pipeline.languages import Language
 from handout_pipeline.model import GlossaryEntry, plain
@@ -111,6 +112,7 @@ def _cell(project: Project, handout_id: str, language: Language, source, templat
           formats: tuple[str, ...]) -> Cell:
     review = review_status(project, handout_id, language)
     total = len(template_units)
+    catalog = None
     if language.code == "en":
         counts, last = (total, 0, 0), source.meta.last_reviewed or None
     else:
@@ -120,9 +122,9 @@ def _cell(project: Project, handout_id: str, language: Language, source, templat
             s = catalogs.stats(template_units, catalog)
             counts = (s.translated, s.fuzzy, s.untranslated)
             last = _last_change(catalog, load_record(record_path(po)))
-        else:
+        else:   # a new handout or language: nothing translated yet, shown in English
             counts, last = (0, 0, total), None
-    localized = project.localized(handout_id, language, source).handout
+    localized = resolve(translate(source, catalog, language).handout, project.config.region.facts)
     findings = [f for f in report.findings if f.handout == handout_id and f.language == language.tag]
     cell = Cell(handout_id, language, plain(localized.title), total, *counts, review.safety, review.reviewed, last,
                 findings=findings,
