@@ -239,6 +239,8 @@ def test_no_paths_of_the_build_machine(site):
         if path.suffix in (".html", ".css", ".json"):
             text = path.read_text("utf-8")
             assert str(root) not in text and str(Path.home()) + "/" not in text and "/tmp/" not in text, path
+        elif path.is_file():   # the copies of the built files and the page images
+            assert str(root).encode() not in path.read_bytes(), path
 
 
 def test_incremental_pages_rendered_only_for_a_changed_pdf(site):
