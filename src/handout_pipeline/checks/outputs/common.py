@@ -70,7 +70,8 @@ class Box:
     label: str
     intros: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
-    where: str = ""          # e.g. "page 1", "the page-1 summary"
+    where: str = ""          # e.g. "page 1", "page 2-3", "the page-1 summary"
+    placed: list = field(default_factory=list, repr=False, compare=False)  # PDF: (kind, text, page, glyphs)
 
 
 class Findings:

@@ -73,9 +73,23 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
 
 # ---- structure -----------------------------------------------------------------------------------------
 
-def _boxes(tree, pages, labels: list[str], rtl: bool = False):
-    """Sects headed by a tier label; their LBody texts; and (text, page, glyphs) of every intro and sign."""
+_BOX_KINDS = ("Sect", "TD")   # a tier box: a WeasyPrint Sect, or the one-cell table LibreOffice tags a DOCX box as
+
+
+def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
+    """Sects headed by a tier label; their LBody texts; and (text, page, glyphs) of every intro and sign.
+
+    The structure tree has one element per page for an element that runs over several pages, so a box split
+    across pages ends on the next page as a Sect without the label (or with a "continued" heading that is no
+    tier label): a Sect that opens its page (first of its parent, at the same depth as the box, without a
+    heading of another name) continues the box that closed the page before, and its items count as the box's. Each Box also gets `placed`: the
+    (kind, text, page index, glyphs) of its label, intros and items, where `check --visual` looks for them.
+    `is_label(text, kind)`: whether a heading's text names a tier in a box of that kind (default: its letters
+    equal a label's)."""
     keys = {letters(label) for label in labels}
+    if is_label is None:
+        def is_label(text: str, kind: str) -> bool:
+            return letters(text) in keys
     boxes: list[Box] = []
     members = []
 
@@ -101,34 +115,82 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False):
             if kind == "LBody":
                 text, page, glyphs = text_of(child)
                 box.items.append(text)
+                box.placed.append(("item", text, page, glyphs))
                 members.append((text, page, glyphs))
             elif kind == "P":
                 text, page, glyphs = text_of(child)
                 box.intros.append(text)
+                box.placed.append(("intro", text, page, glyphs))
                 members.append((text, page, glyphs))
-            elif kind not in ("Lbl",) and not (kind == "Sect" and _label(child, keys)):
+            elif kind not in ("Lbl",) and not (kind in _BOX_KINDS and _label(child, keys)):
                 items(child, box)
 
-    def walk(element) -> None:
-        if element.get("type") == "Sect":
+    last: dict[int, tuple[Box | None, int]] = {}   # per depth: the box element seen last there, its last page
+    opened: set[tuple[int, int]] = set()           # (depth, page) where a box-kind element was already seen
+
+    def walk(element, depth: int = 0, first: bool = True) -> None:
+        """`first`: nothing of the element's parent comes before it on the page it starts on."""
+        if element.get("type") in _BOX_KINDS:
+            page = _first_page(element)
             label = _label(element, keys)
+            box = None
             if label is not None:
-                text, page, _ = text_of(label)
-                box = Box(text, where=f"page {page + 1}")
+                text, label_page, glyphs = text_of(label)
+                box = Box(text, where=f"page {label_page + 1}")
+                box.placed.append(("label", text, label_page, glyphs))
                 boxes.append(box)
                 items(element, box)
+            elif page is not None and first and (depth, page) not in opened:
+                before, before_page = last.get(depth, (None, -1))
+                if before is not None and before_page == page - 1 and _continues(element, before):
+                    box = before              # the rest of a box the page before could not hold
+                    box.where = box.where.split("-")[0] + f"-{page}"
+                    items(element, box)
+            if page is not None:
+                opened.add((depth, page))
+                last[depth] = (box, _last_page(element) or page)
+            depth += 1
+        children = element.get("children", [])
+        for n, child in enumerate(children):
+            page = _first_page(child)
+            walk(child, depth, first=first and page is not None and
+                 not any(page in set(_pages(c)) for c in children[:n]))
+
+    def _continues(element, box: Box) -> bool:
+        """No heading of its own, or one that repeats the box's label ("Urgent (continued)"): a Sect opening
+        the page with a heading of another name is a section of its own."""
         for child in element.get("children", []):
-            walk(child)
+            if child.get("type", "").startswith("H") and child.get("type")[1:].isdigit():
+                return letters(text_of(child)[0]).startswith(letters(box.label))
+        return True
 
     def _label(element, keys):
         for child in element.get("children", []):
             if child.get("type", "").startswith("H") and child.get("type")[1:].isdigit():
-                return child if letters(text_of(child)[0]) in keys else None
+                return child if is_label(text_of(child)[0], element.get("type")) else None
         return None
 
     for element in tree:
         walk(element)
     return boxes, members
+
+
+def _pages(element):
+    if element.get("page_number") is not None and element.get("mcids"):
+        yield element["page_number"]
+    for child in element.get("children", []):
+        yield from _pages(child)
+
+
+def _first_page(element) -> int | None:
+    return next(_pages(element), None)
+
+
+def _last_page(element) -> int | None:
+    found = None
+    for found in _pages(element):
+        pass
+    return found
 
 
 def reading_text(glyphs: list[Glyph], rtl: bool) -> str:

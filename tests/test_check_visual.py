@@ -1,0 +1,112 @@
+"""A tier box split across pages (its continuation has no label), and `check --visual` finding each sign in its
+place: the structure check counts the continuation as the box's; OCR reads each sign on its own lines, so a
+sign painted over on the continuation page, or one drawn as another sign, is not seen."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import check_json, copy_root, run
+from handout_pipeline.checks.outputs.common import Box
+from handout_pipeline.checks.outputs.pdf import Glyph, _boxes
+
+EXTRA = 15
+LONG = "- You have a new problem number {n} that does not go away. {{#extra-{n}}}\n"
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    """The mini handout in English with an urgent box too long for one page (it runs onto the next)."""
+    root = copy_root(tmp_path_factory.mktemp("split"))
+    source = root / "source" / "mini.md"
+    text = source.read_text(encoding="utf-8")
+    extra = "".join(LONG.format(n=n) for n in range(1, EXTRA + 1))
+    source.write_text(text.replace("- You have swelling. Signs: {#swelling}",
+                                   extra + "- You have swelling. Signs: {#swelling}"), encoding="utf-8")
+    result = run(root, "build", "-l", "en", "-f", "pdf", "-f", "docx")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def pdf_of(root):
+    return root / "output" / "mini" / "en" / "mini.en.pdf"
+
+
+def output_errors(root, fmt="pdf"):
+    _, report = check_json(root, "-l", "en")
+    return [f for f in report["findings"] if f["check"] == "outputs" and f["format"] == fmt
+            and f["severity"] == "error"]
+
+
+def test_a_box_split_across_pages_keeps_its_signs_in_its_tier(split):
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf_of(split))) as pdf:
+        pages_with_urgent = [n for n, page in enumerate(pdf.pages, 1)
+                             if "problem number 1 " in page.extract_text() or "A fever." in page.extract_text()]
+    assert len(set(pages_with_urgent)) == 2, "the fixture must split the urgent box over two pages"
+    assert output_errors(split) == []
+
+
+# ---- the continuation rule, on structure trees made by hand ------------------------------------------------
+
+def _glyph(text: str, mcid: int, y: float) -> Glyph:
+    return Glyph(text, mcid, (72, y, 300, y + 20), 20, (0, 0, 0), 0, None, mcid)
+
+
+def _span(page: int, mcid: int) -> dict:
+    return {"type": "Span", "page_number": page, "mcids": [mcid]}
+
+
+def _tree(second_page_children):
+    """Page 1: a section holding the urgent box (label, one sign); page 2: what the test puts there."""
+    page1 = {"type": "Part", "children": [{"type": "Sect", "children": [
+        {"type": "H2", "children": [_span(1, 0)]},
+        {"type": "Sect", "children": [{"type": "H3", "children": [_span(1, 1)]},
+                                      {"type": "L", "children": [{"type": "LI", "children": [
+                                          {"type": "LBody", "children": [_span(1, 2)]}]}]}]}]}]}
+    page2 = {"type": "Part", "children": [{"type": "Sect", "children": second_page_children}]}
+    return [{"type": "Document", "children": [page1, page2]}]
+
+
+def _item_sect(mcid: int, heading_mcid: int | None = None) -> dict:
+    children = [{"type": "H3", "children": [_span(2, heading_mcid)]}] if heading_mcid is not None else []
+    children.append({"type": "L", "children": [{"type": "LI", "children": [
+        {"type": "LBody", "children": [_span(2, mcid)]}]}]})
+    return {"type": "Sect", "children": children}
+
+
+def _pages(texts_page2: dict[int, str]):
+    page1 = {0: "When to call", 1: "Urgent", 2: "Red skin."}
+    by = [{m: [_glyph(t, m, 700 - 30 * m)] for m, t in page1.items()},
+          {m: [_glyph(t, m, 700 - 30 * m)] for m, t in texts_page2.items()}]
+    return [([], [], mcids, (0, 0, 612, 792)) for mcids in by]
+
+
+def _urgent(boxes: list[Box]) -> Box:
+    return next(b for b in boxes if b.label == "Urgent")
+
+
+def test_an_unlabelled_sect_opening_the_next_page_continues_the_box():
+    boxes, _ = _boxes(_tree([_item_sect(0)]), _pages({0: "A fever."}), ["Urgent"])
+    assert _urgent(boxes).items == ["Red skin.", "A fever."]
+    assert _urgent(boxes).where == "page 1-2"
+
+
+def test_a_continued_heading_repeating_the_label_continues_the_box():
+    boxes, _ = _boxes(_tree([_item_sect(1, heading_mcid=0)]), _pages({0: "Urgent (continued)", 1: "A fever."}),
+                      ["Urgent"])
+    assert _urgent(boxes).items == ["Red skin.", "A fever."]
+
+
+def test_a_section_of_another_name_opening_the_next_page_is_not_the_box():
+    boxes, _ = _boxes(_tree([_item_sect(1, heading_mcid=0)]), _pages({0: "Other things", 1: "Take a walk."}),
+                      ["Urgent"])
+    assert _urgent(boxes).items == ["Red skin."]
+
+
+def test_a_sect_after_other_text_on_the_next_page_is_not_the_box():
+    paragraph = {"type": "P", "children": [_span(2, 0)]}
+    boxes, _ = _boxes(_tree([paragraph, _item_sect(1)]), _pages({0: "Some words.", 1: "Take a walk."}),
+                      ["Urgent"])
+    assert _urgent(boxes).items == ["Red skin."]
