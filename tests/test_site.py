@@ -284,6 +284,7 @@ def test_reasons_name_each_kind_and_skip_consequences():
              _finding("outputs", "the PDF lacks the sign", cause="warning-signs:warning-sign/x"),
              _finding("readability", "long sentence", severity="warning")]
     assert [reason_kind(f) for f in found[:5]] == ["untranslated", "fuzzy", "stale", "check errors", "outputs"]
+    assert reason_kind(_finding("unreadable", "broken catalog")) == "unreadable"
     got = reasons(found, unreviewed=3)
     assert [(r.kind, r.count) for r in got] == [("untranslated", 1), ("fuzzy", 1), ("stale", 1), ("unreviewed", 3),
                                                 ("check errors", 1)]
@@ -325,14 +326,22 @@ def test_a_new_handout_never_built_nor_translated_and_the_handout_filter(tmp_pat
     assert [v["id"] for v in _axe(browser) if v.get("impact") in ("serious", "critical")] == []
 
 
-def test_site_with_a_broken_catalog_names_it_and_writes_nothing(tmp_path):
+def test_a_broken_catalog_blocks_only_its_own_cell_and_says_where(tmp_path):
     root = copy_root(tmp_path)
     with (root / "locales" / "fr" / "LC_MESSAGES" / "mini.po").open("a", encoding="utf-8") as po:
         po.write('msgctxt "x"\nmsgid "unterminated\n')
     result = run(root, "site")
-    assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "locales/fr/LC_MESSAGES/mini.po:" in result.output and "broken catalog" in result.output
-    assert not (root / "output" / "site").exists()
+    assert result.exit_code == 0, result.output
+    assert "0 ready, 6 blocked" in result.output
+    index = (root / "output" / "site" / "index.html").read_text("utf-8")
+    fr = re.search(r'<td data-lang="fr" data-state="blocked" data-reasons="([^"]*)"', index)
+    assert fr and fr.group(1) == "unreadable"
+    ar = re.search(r'<td data-lang="ar" data-state="blocked" data-reasons="([^"]*)"', index)
+    assert ar and "unreadable" not in ar.group(1)
+    page = (root / "output" / "site" / "mini" / "fr.html").read_text("utf-8")
+    assert "broken catalog: a quote is not closed" in page and "locales/fr/LC_MESSAGES/mini.po:186" in page
+    assert "cannot be read, so nothing in this language can be checked or built" in page
+    assert str(root) not in page
 
 
 def test_site_refuses_to_overwrite_the_content(tmp_path):

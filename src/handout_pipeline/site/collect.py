@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from handout_pipeline import build
 from handout_pipeline.checks import Finding
 from handout_pipeline.checks.run import Report, run_checks
+from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n import catalogs
 from handout_pipeline.i18n.translate import resolve, translate
 from handout_pipeline.i18n.units import units
@@ -21,7 +23,8 @@ from handout_pipeline.writers import FORMATS
 
 READY, BLOCKED = "ready", "blocked"
 # Why a handout cannot go to patients in a language, most basic first; each is a filterable word.
-REASONS = ("untranslated", "fuzzy", "stale", "unreviewed", "outputs", "check errors")
+REASONS = ("unreadable", "untranslated", "fuzzy", "stale", "unreviewed", "outputs", "check errors")
+UNREADABLE = "unreadable"   # the check name of a catalog or review record that cannot be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +98,48 @@ def built_formats(project: Project, handout_ids: list[str]) -> tuple[str, ...]:
 
 
 def collect(project: Project) -> Status:
+    """Check each handout in each language on its own, so one unreadable catalog blocks only its own cell."""
     handout_ids = project.handout_ids()
     formats = built_formats(project, handout_ids)
-    report = run_checks(project, formats=formats)
+    report = Report()
     cells = {}
     for handout_id in handout_ids:
         source = project.handout(handout_id)
         template_units = list(units(source))
         for language in project.languages():
-            cells[(handout_id, language.tag)] = _cell(project, handout_id, language, source, template_units,
-                                                      report, formats)
+            try:
+                part = run_checks(project, (handout_id,), (language.code,), formats=formats)
+                cell = _cell(project, handout_id, language, source, template_units, part, formats)
+            except HandoutError as exc:
+                part = Report([unreadable(project, handout_id, language, exc)])
+                cell = _unreadable_cell(project, handout_id, language, source, template_units, part, formats)
+            report.findings += part.findings
+            report.metrics.setdefault(handout_id, {}).update(part.metrics.get(handout_id, {}))
+            cells[(handout_id, language.tag)] = cell
+    report.findings = list(dict.fromkeys(report.findings))  # the source's own findings come with every language
     return Status(project.languages(), handout_ids, cells, formats, report)
+
+
+def unreadable(project: Project, handout_id: str, language: Language, exc: HandoutError) -> Finding:
+    """A catalog or review record that cannot be read, as a finding of its own cell (path relative to the root)."""
+    path = None
+    if exc.path:
+        try:
+            path = Path(exc.path).resolve().relative_to(project.root.resolve()).as_posix()
+        except ValueError:
+            path = Path(exc.path).name
+    detail = exc.message + (f" — {exc.hint}" if exc.hint else "")
+    return Finding(UNREADABLE, "error", handout_id, language.tag, None, detail, path=path, line=exc.line)
+
+
+def _unreadable_cell(project: Project, handout_id: str, language: Language, source, template_units,
+                     report: Report, formats: tuple[str, ...]) -> Cell:
+    safety = sum(u.safety_critical for u in template_units)
+    cell = Cell(handout_id, language, plain(source.title), len(template_units), 0, 0, len(template_units), safety, 0,
+                None, findings=list(report.findings),
+                outputs={fmt: _output(project, handout_id, language, fmt) for fmt in formats})
+    cell.reasons = reasons(cell.findings, 0)
+    return cell
 
 
 def _cell(project: Project, handout_id: str, language: Language, source, template_units, report: Report,
@@ -170,12 +204,15 @@ def reason_kind(finding: Finding) -> str:
         return "untranslated"
     if finding.check == "review":
         return "unreviewed"
+    if finding.check == UNREADABLE:
+        return "unreadable"
     if finding.check == "outputs":
         return "outputs"
     return "check errors"
 
 
 _REASON_TEXT = {
+    "unreadable": "its catalog or review record cannot be read",
     "untranslated": "{n} warning message(s) not translated",
     "fuzzy": "{n} warning message(s) marked fuzzy (need a translator's review)",
     "stale": "{n} warning message(s) translated for an older English text",

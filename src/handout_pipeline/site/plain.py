@@ -29,6 +29,10 @@ _PLAIN = {
                     "Use shorter sentences and everyday words; explain medical words."),
     "lint": ("The English handout or the configuration has a problem.",
              "Fix the line named (in the source file or handout.toml)."),
+    "unreadable": ("A translation file (catalog) or its review record cannot be read, so nothing in this language "
+                   "can be checked or built.",
+                   "Open the file named below in Poedit or a text editor, fix the line named and save it, or "
+                   "restore the file from version control."),
     "catalogs": ("The translation template is out of date with the English handout.",
                  "Run 'handout extract', then 'handout update'."),
 }
