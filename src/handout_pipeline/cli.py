@@ -239,7 +239,8 @@ def _print_summary(project: Project, results, seconds: float) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "codequality"]), default="text",
+              show_default=True, help="junit: CI test views; sarif: GitHub code scanning; codequality: GitLab.")
 @click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
 @click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
 @click.option("--no-outputs", is_flag=True, help="Check catalogs only, not the built files.")
@@ -248,16 +249,33 @@ def _print_summary(project: Project, results, seconds: float) -> None:
                    "warning sign (slow; needs Tesseract).")
 @click.option("--rebuild", is_flag=True,
               help="Also build again into a temporary folder and compare bytes of PDF, DOCX and TXT (for release).")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report to this file (e.g. a JUnit XML for CI).")
+              help="Write the report to this file instead of the screen (written even when the input is bad).")
 @click.pass_context
 @user_errors
-def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, out_file) -> None:
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, out_file) -> None:
     """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
-    from handout_pipeline import report as reports
+    import datetime as dt
+
+    from handout_pipeline import report_formats as ci
+
+    started, clock = dt.datetime.now(dt.timezone.utc), time.monotonic()
+    try:
+        project = _project(ctx)
+        result = _gate(project, handouts, languages, no_outputs, rebuild, visual)
+    except HandoutError as exc:  # the CI upload step still finds a report, saying why
+        _show_report(ci.CheckRun(strict=strict, seconds=time.monotonic() - clock, started=started,
+                                 bad_input=ci.BadInput.of(exc, ctx.obj)), fmt, out_file)
+        raise
+    run = ci.CheckRun(result, strict, time.monotonic() - clock, started, base=ci.base_of(project.root))
+    _show_report(run, fmt, out_file)
+    sys.exit(run.exit_code)
+
+
+def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool, visual: bool):
     from handout_pipeline.checks.run import run_checks
 
-    project = _project(ctx)
     result = run_checks(project, handouts, languages, outputs=not no_outputs)
     if rebuild:
         from handout_pipeline.checks.outputs.rebuild import rebuild_findings
@@ -271,13 +289,23 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
         for handout_id, by_language in seen.items():
             for tag, metrics in by_language.items():
                 result.metrics.setdefault(handout_id, {}).setdefault(tag, {})["visual"] = metrics
-    text = {"text": reports.to_text, "json": reports.to_json, "junit": reports.to_junit}[fmt](result)
-    if out_file:
-        from handout_pipeline.fsutil import write_text_atomic
+    return result
 
+
+def _show_report(run, fmt: str, out_file: Path | None) -> None:
+    """The report to the file (a one-line summary on screen) or to the screen; GitHub annotations on stderr."""
+    from handout_pipeline import report_formats as ci
+    from handout_pipeline.fsutil import write_text_atomic
+
+    if os.environ.get("GITHUB_ACTIONS") == "true":  # the runner reads workflow commands from stderr too
+        for line in ci.github_annotations(run):
+            click.echo(line, err=True)
+    text = ci.render(fmt, run)
+    if out_file:
         write_text_atomic(out_file, text + "\n")
-    click.echo(text)
-    sys.exit(0 if result.ok else 1)
+        click.echo(f"report written to {out_file}" if run.bad_input else f"{ci.summary(run)} (report: {out_file})")
+    elif not (run.bad_input and fmt == "text"):  # stderr already has the line for people
+        click.echo(text)
 
 
 @main.command()

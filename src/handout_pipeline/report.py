@@ -1,10 +1,9 @@
-"""Render a check report as text (for people), JSON (for tools) or JUnit XML (for CI test views)."""
+"""Render a check report as text (for people) or JSON (for tools); the CI formats are in report_formats."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from xml.etree import ElementTree as ET
 
 from handout_pipeline.checks import Finding
 from handout_pipeline.checks.run import Report
@@ -16,15 +15,17 @@ _HEADINGS = {
 }
 
 
-def to_json(report: Report) -> str:
+def to_json(report: Report, ok: bool | None = None, error: dict | None = None) -> str:
+    """`ok` is False when the run fails (with --strict, warnings too); `error` says why a run stopped on bad input."""
     findings = [{"check": f.check, "severity": f.severity, "handout": f.handout, "language": f.language,
                  "message_id": f.message_id, "detail": f.detail, "path": f.path, "line": f.line, "cause": f.cause,
                  "format": f.format} for f in report.sorted_findings()]
-    return json.dumps({"ok": report.ok, "findings": findings, "metrics": report.metrics},
-                      ensure_ascii=False, indent=2, default=str)
+    shown = {"ok": report.ok if ok is None else ok} | ({"error": error} if error else {})
+    return json.dumps(shown | {"findings": findings, "metrics": report.metrics}, ensure_ascii=False, indent=2,
+                      default=str)
 
 
-def to_text(report: Report) -> str:
+def to_text(report: Report, strict: bool = False) -> str:
     lines: list[str] = []
     groups: dict[str, list[Finding]] = defaultdict(list)
     consequences: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
@@ -59,9 +60,13 @@ def to_text(report: Report) -> str:
     errors = sum(f.severity == "error" for f in report.findings)
     roots = len(groups["error"])
     lines.append("")
-    lines.append("OK: every check passed." if report.ok else
-                 f"FAILED: {errors} error(s) block release" + (f", following from {roots} cause(s) listed first."
-                                                               if roots != errors else "."))
+    warnings = sum(f.severity == "warning" for f in report.findings)
+    if report.ok and strict and warnings:
+        lines.append(f"FAILED: {warnings} warning(s), and --strict makes warnings fail.")
+    else:
+        lines.append("OK: every check passed." if report.ok else
+                     f"FAILED: {errors} error(s) block release" + (f", following from {roots} cause(s) listed first."
+                                                                   if roots != errors else "."))
     return "\n".join(lines)
 
 
@@ -83,33 +88,3 @@ def _readability_line(metrics: dict) -> str:
     if metrics.get("frequency_data") is False:
         shown.append("no word-frequency data")
     return ", ".join(shown)
-
-
-def to_junit(report: Report) -> str:
-    """One test suite per check, one test case per handout x language; errors are failures."""
-    suites = ET.Element("testsuites", name="handout check")
-    by_check: dict[str, dict[tuple[str, str], list[Finding]]] = defaultdict(lambda: defaultdict(list))
-    checks = ("warning-signs", "integrity", "outputs", "glyphs", "readability", "catalogs")
-    pairs = [(h, lang) for h, per in report.metrics.items() for lang in per]
-    for check in checks:
-        by_check[check]  # every check appears, passing or not
-    for f in report.findings:
-        by_check[f.check][(f.handout, f.language)].append(f)
-    for check, cases in by_check.items():
-        suite = ET.SubElement(suites, "testsuite", name=check)
-        failures = 0
-        for handout_id, lang in sorted(set(pairs) | set(cases)):
-            case = ET.SubElement(suite, "testcase", classname=f"{check}.{handout_id}", name=lang)
-            found = cases.get((handout_id, lang), [])
-            errors = [f for f in found if f.severity == "error"]
-            if errors:
-                failures += 1
-                failure = ET.SubElement(case, "failure", message=f"{len(errors)} error(s)")
-                failure.text = "\n".join(f"{f.message_id or '-'}: {f.detail}" for f in errors)
-            others = [f for f in found if f.severity != "error"]
-            if others:
-                ET.SubElement(case, "system-out").text = "\n".join(
-                    f"{f.severity}: {f.message_id or '-'}: {f.detail}" for f in others)
-        suite.set("tests", str(len(suite)))
-        suite.set("failures", str(failures))
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True)

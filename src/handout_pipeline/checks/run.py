@@ -8,6 +8,7 @@ from handout_pipeline.checks import Finding
 from handout_pipeline.checks.catalog import catalog_findings
 from handout_pipeline.checks.content import LanguageIdentifier
 from handout_pipeline.checks.lint import lint_findings
+from handout_pipeline.checks.locate import with_locations
 from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
 from handout_pipeline.checks.outputs import output_findings
 from handout_pipeline.checks.readability import readability
@@ -48,13 +49,13 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
         report.metrics[handout_id] = {}
         for language in project.languages(languages):
             metrics: dict = {}
-            catalog = None
+            catalog = po_rel = None
             found: list[Finding] = []
             if language.code != "en":
                 path = project.po_path(language, handout_id)
+                po_rel = path.relative_to(project.root).as_posix()
                 catalog = catalogs.load_catalog(path, language) if path.exists() else None
-                found += catalog_findings(handout_id, language, template_units, catalog, cfg,
-                                          path.relative_to(project.root).as_posix(), identifier)
+                found += catalog_findings(handout_id, language, template_units, catalog, cfg, po_rel, identifier)
                 found += project_review_findings(project, handout_id, language, template_units, catalog)
                 if catalog is not None:
                     metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
@@ -64,7 +65,8 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
             if outputs:
                 found += output_findings(project, handout_id, language, shown.handout, formats)
             hard, metrics["readability"] = readability(shown.handout, language, cfg)
-            report.findings += with_causes(found + hard)
+            report.findings += with_locations(with_causes(found + hard), template_units,
+                                              project.source_rel(handout_id), po_rel, catalog)
             report.metrics[handout_id][language.tag] = metrics
     return report
 
@@ -92,15 +94,17 @@ def with_causes(findings: list[Finding]) -> list[Finding]:
 
 def _template_findings(project: Project, handout_id: str, source) -> list[Finding]:
     pot = project.pot_path(handout_id)
+    pot_rel = pot.relative_to(project.root).as_posix()
     expected = catalogs.build_template(source, project.source_rel(handout_id))
     if not pot.exists():
         return [Finding("catalogs", "error", handout_id, "en", None,
-                        f"no template {pot.name}: run 'handout extract' then 'handout update'")]
+                        f"no template {pot.name}: run 'handout extract' then 'handout update'", path=pot_rel)]
     current = catalogs.load_catalog(pot)
     have = {(m.context, m.id) for m in current if m.id}
     want = {(m.context, m.id) for m in expected if m.id}
     if have != want:
         return [Finding("catalogs", "error", handout_id, "en", None,
                         f"template {pot.name} is out of date with the source ({len(want - have)} new or changed, "
-                        f"{len(have - want)} removed messages): run 'handout extract' then 'handout update'")]
+                        f"{len(have - want)} removed messages): run 'handout extract' then 'handout update'",
+                        path=pot_rel)]
     return []
