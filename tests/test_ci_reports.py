@@ -410,3 +410,19 @@ def test_findings_without_a_file_get_their_po_entry_or_source_line():
     french = with_locations(found[:1], template, "source/mini.md", "locales/fr/LC_MESSAGES/mini.po", catalog)
     assert french[0].path == "locales/fr/LC_MESSAGES/mini.po"
     assert french[0].line in entry_lines(po_file(FIXTURES / "mini", "fr"), "warning-sign/fever")
+
+
+def test_report_writes_more_formats_from_one_run(broken, tmp_path):
+    sarif, junit = tmp_path / "check.sarif", tmp_path / "out" / "check.xml"
+    result = invoke(broken, "check", "--no-outputs", "-l", "fr", "--format", "codequality",
+                    "--report", f"sarif={sarif}", "--report", f"junit={junit}")
+    assert result.exit_code == 1
+    assert codequality_problems(json.loads(result.stdout)) == []
+    SARIF.validate(json.loads(sarif.read_text()))
+    assert int(assert_valid_junit(junit.read_text()).get("failures")) == 1
+
+
+@pytest.mark.parametrize("value", ["sarif", "pdf=x.pdf", "junit="])
+def test_report_option_says_how_to_write_it(tmp_path, value):
+    result = invoke(copy_root(tmp_path), "check", "--no-outputs", "--report", value)
+    assert result.exit_code == 2 and "FORMAT=FILE" in result.stderr and "Traceback" not in result.output

@@ -118,7 +118,10 @@ def test_update_after_source_edits_keeps_every_translation(mini_root, cli):
     assert stats == [{"handout": "mini", "language": "fr", "catalog": True, "total": 25, "translated": 22,
                       "fuzzy": 2, "untranslated": 1, "obsolete": 1, "warning_signs": 11,
                       "warning_signs_translated": 9, "all_warning_signs_translated": False,
-                      "reviewed": 0, "unreviewed": 11}]
+                      "reviewed": 0, "unreviewed": 11,
+                      # source words: "Take all of your pills." + "You can hardly breathe." fuzzy, "You feel worse." new
+                      "words": {"total": 106, "translated": 94, "fuzzy": 5 + 4, "untranslated": 3},
+                      "translated_share": 88.6}]
 
 
 def test_stats_text_and_a_language_without_catalog(mini_root, cli):
@@ -126,11 +129,12 @@ def test_stats_text_and_a_language_without_catalog(mini_root, cli):
     result = cli(mini_root, "stats")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["handout", "lang", "total", "done", "fuzzy", "todo", "obs", "reviewed", "warning",
-                                 "signs"]
-    assert lines[1].split() == ["mini", "fr", "25", "25", "0", "0", "0", "0/11", "all", "translated"]
-    assert lines[5].split() == ["mini", "tl", "25", "0", "0", "25", "0", "0/11", "MISSING", "11", "of", "11",
-                                 "(no", "catalog)"]
+    assert lines[0].split() == ["handout", "lang", "total", "done", "fuzzy", "todo", "obs", "reviewed", "words",
+                                 "done/all", "warning", "signs"]
+    assert lines[1].split() == ["mini", "fr", "25", "25", "0", "0", "0", "0/11", "105/105", "100.0%", "all",
+                                 "translated"]
+    assert lines[5].split() == ["mini", "tl", "25", "0", "0", "25", "0", "0/11", "0/105", "0.0%", "MISSING", "11",
+                                 "of", "11", "(no", "catalog)"]
     rows = json.loads(cli(mini_root, "stats", "--format", "json").stdout)
     assert [r["language"] for r in rows] == ["fr", "ar", "zh-Hans", "pa", "tl"]
     assert rows[-1]["catalog"] is False and rows[-1]["all_warning_signs_translated"] is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import time
@@ -141,19 +142,26 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-l", "--language", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable).")
 @click.option("--handout", "handouts", multiple=True, metavar="ID", help="Only this handout (repeatable).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="Exit 1 when a language has less than PERCENT of its source words translated (for CI).")
 @click.pass_context
 @user_errors
-def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tuple[str, ...]) -> None:
+def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tuple[str, ...],
+          fail_under: float | None) -> None:
     """How far each translation is: translated, fuzzy, untranslated, obsolete, safety messages reviewed, warning
-    signs. Fuzzy is NOT translated; reviewed = approved in the review record and unchanged since."""
+    signs, and source words (what translators quote by). Fuzzy is NOT translated; reviewed = approved in the review
+    record and unchanged since."""
+    from handout_pipeline.i18n.wordcount import word_counts
+
     project = _project(ctx)
     rows = []
     for handout_id in project.handout_ids(handouts):
         template_units = list(units(project.handout(handout_id)))
         for language in project.languages(languages, translated_only=True):
             path = project.po_path(language, handout_id)
-            if path.exists():
-                s = catalogs.stats(template_units, catalogs.load_catalog(path, language))
+            catalog = catalogs.load_catalog(path, language) if path.exists() else None
+            if catalog is not None:
+                s = catalogs.stats(template_units, catalog)
                 row = {"handout": handout_id, "language": language.tag, "catalog": True, "total": s.total,
                        "translated": s.translated, "fuzzy": s.fuzzy, "untranslated": s.untranslated,
                        "obsolete": s.obsolete, "warning_signs": s.warning_signs,
@@ -166,18 +174,35 @@ def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tu
                        "translated": 0, "fuzzy": 0, "untranslated": n, "obsolete": 0, "warning_signs": ws,
                        "warning_signs_translated": 0, "all_warning_signs_translated": ws == 0}
             review = review_status(project, handout_id, language)
-            row |= {"reviewed": review.reviewed, "unreviewed": review.unreviewed}
+            words = word_counts(template_units, catalog)
+            row |= {"reviewed": review.reviewed, "unreviewed": review.unreviewed,
+                    "words": {"total": words.total, "translated": words.translated, "fuzzy": words.fuzzy,
+                              "untranslated": words.untranslated},
+                    "translated_share": math.floor(1000 * words.translated_share) / 10}  # 99.96 is not 100.0
             rows.append(row)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    header = f"{'handout':<28} {'lang':<8} {'total':>5} {'done':>5} {'fuzzy':>5} {'todo':>5} {'obs':>4} {'reviewed':>8}  warning signs"
-    click.echo(header)
+    else:
+        _stats_table(rows)
+    short = [r for r in rows
+             if fail_under is not None and 100 * r["words"]["translated"] < fail_under * r["words"]["total"]]
+    for r in short:
+        click.echo(f"{r['handout']} [{r['language']}]: {r['translated_share']:.1f}% of the source words translated, "
+                   f"under --fail-under {fail_under:g}: translate the rest ({r['words']['untranslated']} words "
+                   f"untranslated, {r['words']['fuzzy']} fuzzy)", err=True)
+    sys.exit(1 if short else 0)
+
+
+def _stats_table(rows: list[dict]) -> None:
+    click.echo(f"{'handout':<28} {'lang':<8} {'total':>5} {'done':>5} {'fuzzy':>5} {'todo':>5} {'obs':>4} "
+               f"{'reviewed':>8} {'words done/all':>18}  warning signs")
     for r in rows:
         signs = "all translated" if r["all_warning_signs_translated"] else \
             f"MISSING {r['warning_signs'] - r['warning_signs_translated']} of {r['warning_signs']}"
+        words = f"{r['words']['translated']}/{r['words']['total']} {r['translated_share']:.1f}%"
         click.echo(f"{r['handout']:<28} {r['language']:<8} {r['total']:>5} {r['translated']:>5} {r['fuzzy']:>5} "
-                   f"{r['untranslated']:>5} {r['obsolete']:>4} {str(r['reviewed']) + '/' + str(r['warning_signs']):>8}  {signs}" + ("" if r["catalog"] else "  (no catalog)"))
+                   f"{r['untranslated']:>5} {r['obsolete']:>4} {str(r['reviewed']) + '/' + str(r['warning_signs']):>8} "
+                   f"{words:>18}  {signs}" + ("" if r["catalog"] else "  (no catalog)"))
 
 
 @main.command()
@@ -252,9 +277,11 @@ def _print_summary(project: Project, results, seconds: float) -> None:
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of the screen (written even when the input is bad).")
+@click.option("--report", "also", multiple=True, metavar="FORMAT=FILE", callback=lambda c, p, v: _reports(v),
+              help="Also write the report in another format, e.g. --report sarif=check.sarif (repeatable).")
 @click.pass_context
 @user_errors
-def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, out_file) -> None:
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, out_file, also) -> None:
     """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
     import datetime as dt
 
@@ -266,10 +293,10 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
         result = _gate(project, handouts, languages, no_outputs, rebuild, visual)
     except HandoutError as exc:  # the CI upload step still finds a report, saying why
         _show_report(ci.CheckRun(strict=strict, seconds=time.monotonic() - clock, started=started,
-                                 bad_input=ci.BadInput.of(exc, ctx.obj)), fmt, out_file)
+                                 bad_input=ci.BadInput.of(exc, ctx.obj)), fmt, out_file, also)
         raise
     run = ci.CheckRun(result, strict, time.monotonic() - clock, started, base=ci.base_of(project.root))
-    _show_report(run, fmt, out_file)
+    _show_report(run, fmt, out_file, also)
     sys.exit(run.exit_code)
 
 
@@ -292,7 +319,19 @@ def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool
     return result
 
 
-def _show_report(run, fmt: str, out_file: Path | None) -> None:
+def _reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
+    from handout_pipeline.report_formats import FORMATS
+
+    pairs = []
+    for value in values:
+        fmt, _, name = value.partition("=")
+        if fmt not in FORMATS or not name:
+            raise click.BadParameter(f"{value!r}: write FORMAT=FILE, FORMAT one of {', '.join(FORMATS)}")
+        pairs.append((fmt, Path(name)))
+    return pairs
+
+
+def _show_report(run, fmt: str, out_file: Path | None, also: list[tuple[str, Path]]) -> None:
     """The report to the file (a one-line summary on screen) or to the screen; GitHub annotations on stderr."""
     from handout_pipeline import report_formats as ci
     from handout_pipeline.fsutil import write_text_atomic
@@ -300,6 +339,8 @@ def _show_report(run, fmt: str, out_file: Path | None) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":  # the runner reads workflow commands from stderr too
         for line in ci.github_annotations(run):
             click.echo(line, err=True)
+    for other, path in also:
+        write_text_atomic(path, ci.render(other, run) + "\n")
     text = ci.render(fmt, run)
     if out_file:
         write_text_atomic(out_file, text + "\n")
