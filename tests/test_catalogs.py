@@ -366,12 +366,12 @@ def test_stats_count_fuzzy_as_not_translated():
     handout = parse_handout(source, Path("mini.md"))
     merged = merge(build_template(handout, "source/mini.md"), french(), FR)
     s = catalogs.stats(list(units(handout)), merged)
-    assert (s.total, s.translated, s.fuzzy, s.untranslated, s.obsolete) == (25, 22, 2, 1, 1)
+    assert (s.total, s.translated, s.fuzzy, s.untranslated, s.obsolete) == (30, 27, 2, 1, 1)
     # 3 intros, 5 signs and the 3 tier labels are safety-critical; the changed sign and the new one are not done
     assert (s.warning_signs, s.warning_signs_translated, s.all_warning_signs_translated) == (11, 9, False)
     complete = catalogs.stats(list(units(parse_handout(MINI_SOURCE, Path("mini.md")))), french())
     assert (complete.translated, complete.fuzzy, complete.untranslated, complete.all_warning_signs_translated) == (
-        25, 0, 0, True)
+        30, 0, 0, True)
 
 
 def test_changed_tier_label_is_safety_critical_like_a_warning_sign():

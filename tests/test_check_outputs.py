@@ -99,7 +99,9 @@ def test_warning_sign_removed_from_an_output_fails(root, fmt, strip):
     code, errors = output_errors(root)
     assert code == 1
     named = [f for f in errors if f["message_id"] == SIGN]
-    assert len(named) == 1 and fmt.upper() in named[0]["detail"], errors
+    # PDF and DOCX show the emergency tier twice (the page-1 summary and its section): both copies lack it.
+    copies = 2 if fmt in ("pdf", "docx") else 1
+    assert len(named) == copies and all(fmt.upper() in f["detail"] for f in named), errors
 
 
 def test_truncated_mp3_fails(root):

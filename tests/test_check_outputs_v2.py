@@ -68,22 +68,32 @@ def test_correct_outputs_pass_in_every_script(root, code):
 # ---- PDF -----------------------------------------------------------------------------------------------
 
 def _sign_box(path: Path, message_text: str):
-    """(page index, x0, y0, x1, y1) of a sign on the page, from the checker's own reading of the PDF."""
+    """(page index, x0, y0, x1, y1) of a sign's first copy on the page (the page-1 summary's), from the
+    checker's own reading of the PDF."""
+    return _sign_boxes(path, message_text)[0]
+
+
+def _sign_boxes(path: Path, message_text: str):
+    """(page index, x0, y0, x1, y1) of every copy of a sign, in page order."""
     import pdfplumber
 
     from handout_pipeline.checks.outputs import pdf as pdf_check
 
     pdf_check._read_embedded_cmaps()
+    found = []
+    wanted = message_text.replace(" ", "")
     with pdfplumber.open(str(path)) as doc:
         for index, page in enumerate(doc.pages):
             words = [c for c in page.chars if c["text"].strip()]
             text = "".join(c["text"] for c in words)
-            at = text.find(message_text.replace(" ", ""))
-            if at >= 0:
-                chars = words[at:at + len(message_text.replace(" ", ""))]
-                return index, min(c["x0"] for c in chars), min(c["y0"] for c in chars), \
-                    max(c["x1"] for c in chars), max(c["y1"] for c in chars)
-    raise AssertionError(f"{message_text!r} not found")
+            at = text.find(wanted)
+            while at >= 0:
+                chars = words[at:at + len(wanted)]
+                found.append((index, min(c["x0"] for c in chars), min(c["y0"] for c in chars),
+                              max(c["x1"] for c in chars), max(c["y1"] for c in chars)))
+                at = text.find(wanted, at + 1)
+    assert found, f"{message_text!r} not found"
+    return found
 
 
 def _edit_page(path: Path, index: int, edit) -> None:
@@ -345,9 +355,10 @@ def test_visual_ocr_misses_a_sign_painted_over_and_sees_it_on_a_clean_page(root)
     found, seen = visual_findings(Project.open(root), (), ("fr",), workers=2)
     assert not [f for f in found if f.severity == "error"], found
     assert seen["mini"]["fr"] == {"pdf": "8 of 8", "docx": "8 of 8"}
-    index, x0, y0, x1, y1 = _sign_box(path, FR_SIGN)
-    rect = f"Q q 1 1 1 rg {x0 - 2:.2f} {y0 - 2:.2f} {x1 - x0 + 4:.2f} {y1 - y0 + 4:.2f} re f Q\n".encode()
-    _edit_page(path, index, lambda pdf, page: _wrap(pdf, page, b"q\n", rect))
+    # Every copy (the page-1 summary and the full section): OCR finds a sign if any copy can be read.
+    for index, x0, y0, x1, y1 in _sign_boxes(path, FR_SIGN):
+        rect = f"Q q 1 1 1 rg {x0 - 2:.2f} {y0 - 2:.2f} {x1 - x0 + 4:.2f} {y1 - y0 + 4:.2f} re f Q\n".encode()
+        _edit_page(path, index, lambda pdf, page: _wrap(pdf, page, b"q\n", rect))
     found, seen = visual_findings(Project.open(root), (), ("fr",), workers=2)
     named = [f for f in found if f.severity == "error" and f.message_id == EMERGENCY and f.format == "pdf"]
     assert named and FR_SIGN in named[0].detail, found

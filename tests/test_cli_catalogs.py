@@ -50,7 +50,7 @@ def assert_one_line_error(result, starts: str, contains: str = "") -> str:
 def test_extract_then_update_on_the_fixture_changes_nothing(mini_root, cli):
     before = snapshot(mini_root)
     extract = cli(mini_root, "extract")
-    assert (extract.exit_code, extract.stdout) == (0, "unchanged locales/mini.pot (25 messages)\n")
+    assert (extract.exit_code, extract.stdout) == (0, "unchanged locales/mini.pot (30 messages)\n")
     update = cli(mini_root, "update")
     assert update.exit_code == 0
     assert update.stdout.splitlines() == [f"unchanged locales/{c}/LC_MESSAGES/mini.po" for c in MINI_LANGUAGES]
@@ -84,9 +84,9 @@ def test_extract_then_update_on_the_shipped_content_changes_nothing(tmp_path, cl
 def test_extract_writes_the_template_and_update_creates_the_catalogs(mini_root, cli):
     shutil.rmtree(mini_root / "locales")
     extract = cli(mini_root, "extract")
-    assert (extract.exit_code, extract.stdout) == (0, "wrote locales/mini.pot (25 messages)\n")
+    assert (extract.exit_code, extract.stdout) == (0, "wrote locales/mini.pot (30 messages)\n")
     template = load_catalog(mini_root / "locales" / "mini.pot")
-    assert len(template) == 25 and all(m.context for m in template if m.id)
+    assert len(template) == 30 and all(m.context for m in template if m.id)
     update = cli(mini_root, "update", "-l", "fr", "-l", "ar")
     assert update.stdout.splitlines() == ["created locales/fr/LC_MESSAGES/mini.po",
                                           "created locales/ar/LC_MESSAGES/mini.po"]
@@ -102,7 +102,7 @@ def test_update_after_source_edits_keeps_every_translation(mini_root, cli):
     edit(source, "Take your pills.", "Take all of your pills.")
     edit(source, "You cannot breathe.", "You can hardly breathe.")
     edit(source, "- You do not get better. {#not-better}\n", "- You feel worse. {#worse}\n")
-    assert cli(mini_root, "extract").stdout == "wrote locales/mini.pot (25 messages)\n"
+    assert cli(mini_root, "extract").stdout == "wrote locales/mini.pot (30 messages)\n"
     update = cli(mini_root, "update", "-l", "fr")
     assert update.stdout == "updated locales/fr/LC_MESSAGES/mini.po\n"
     text = po(mini_root, "fr").read_text(encoding="utf-8")
@@ -115,13 +115,14 @@ def test_update_after_source_edits_keeps_every_translation(mini_root, cli):
             '#~ msgstr "Vous n’allez pas mieux."\n') in text
     assert cli(mini_root, "update", "-l", "fr").stdout == "unchanged locales/fr/LC_MESSAGES/mini.po\n"
     stats = json.loads(cli(mini_root, "stats", "--format", "json", "-l", "fr").stdout)
-    assert stats == [{"handout": "mini", "language": "fr", "catalog": True, "total": 25, "translated": 22,
+    assert stats == [{"handout": "mini", "language": "fr", "catalog": True, "total": 30, "translated": 27,
                       "fuzzy": 2, "untranslated": 1, "obsolete": 1, "warning_signs": 11,
                       "warning_signs_translated": 9, "all_warning_signs_translated": False,
                       "reviewed": 0, "unreviewed": 11,
                       # source words: "Take all of your pills." + "You can hardly breathe." fuzzy, "You feel worse." new
-                      "words": {"total": 106, "translated": 94, "fuzzy": 5 + 4, "untranslated": 3},
-                      "translated_share": 88.6}]
+                      # + the 15 words of the 5 page labels (summary_pointer, page_of, reviewed, continued, version)
+                      "words": {"total": 121, "translated": 109, "fuzzy": 5 + 4, "untranslated": 3},
+                      "translated_share": 90.0}]
 
 
 def test_stats_text_and_a_language_without_catalog(mini_root, cli):
@@ -131,9 +132,9 @@ def test_stats_text_and_a_language_without_catalog(mini_root, cli):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["handout", "lang", "total", "done", "fuzzy", "todo", "obs", "reviewed", "words",
                                  "done/all", "warning", "signs"]
-    assert lines[1].split() == ["mini", "fr", "25", "25", "0", "0", "0", "0/11", "105/105", "100.0%", "all",
+    assert lines[1].split() == ["mini", "fr", "30", "30", "0", "0", "0", "0/11", "120/120", "100.0%", "all",
                                  "translated"]
-    assert lines[5].split() == ["mini", "tl", "25", "0", "0", "25", "0", "0/11", "0/105", "0.0%", "MISSING", "11",
+    assert lines[5].split() == ["mini", "tl", "30", "0", "0", "30", "0", "0/11", "0/120", "0.0%", "MISSING", "11",
                                  "of", "11", "(no", "catalog)"]
     rows = json.loads(cli(mini_root, "stats", "--format", "json").stdout)
     assert [r["language"] for r in rows] == ["fr", "ar", "zh-Hans", "pa", "tl"]

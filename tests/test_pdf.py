@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 
 from handout_pipeline.languages import LANGUAGES, Language, get_language
-from handout_pipeline.model import Handout, Heading, Paragraph, Span, WarningBlock, all_texts, plain
+from handout_pipeline.model import Handout, Heading, Paragraph, Span, Tier, WarningBlock, all_texts, plain, warning_blocks
 from handout_pipeline.project import Project
 from handout_pipeline.writers import ASSETS, RenderContext, WriterUnavailable
 from handout_pipeline.writers import pdf
@@ -204,6 +204,9 @@ def test_fixes_are_inert_outside_our_renders(monkeypatch):
 def expected_outline(handout: Handout) -> list[tuple[int, str]]:
     """(depth, title) of every heading, in reading order: title, sections, subheadings, tier labels."""
     entries = [(0, plain(handout.title))]
+    if handout.meta.emergency_summary:   # the page-1 summary: each emergency box, beside the sections
+        entries += [(pdf.SUMMARY_LABEL_LEVEL - 1, handout.labels.tier(block.tier)) for block in warning_blocks(handout)
+                    if block.tier is Tier.EMERGENCY]
     for section in handout.sections:
         entries.append((1, plain(section.heading.text)))
         for block in section.blocks:

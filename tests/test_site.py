@@ -114,7 +114,7 @@ def test_matrix_states_and_reasons(site, browser):
     ar = _cell(browser, "ar")
     assert ar.get_attribute("data-state") == "blocked"
     assert set(ar.get_attribute("data-reasons").split()) == {"unreviewed", "outputs"}   # its MP3 was not built
-    assert "11 warning message(s) not yet approved" in ar.text and "Translated\n100% (25/25)" in ar.text
+    assert "11 warning message(s) not yet approved" in ar.text and "Translated\n100% (30/30)" in ar.text
     tl = _cell(browser, "tl")
     assert "check-errors" in tl.get_attribute("data-reasons").split()   # the markup in the hostile title
     assert "outputs" not in tl.get_attribute("data-reasons").split()    # no voice: no MP3 is expected
@@ -313,7 +313,7 @@ def test_a_new_handout_never_built_nor_translated_and_the_handout_filter(tmp_pat
     _open(browser, root / "output" / "site" / "index.html")
     fresh = browser.find_element("css selector", 'tr[data-handout="knee-two"] td[data-lang="fr"]')
     assert set(fresh.get_attribute("data-reasons").split()) >= {"untranslated", "unreviewed"}
-    assert "Translated\n0% (0/25)" in fresh.text
+    assert "Translated\n0% (0/30)" in fresh.text
     browser.find_element("css selector", 'label[for="f-handout-knee-two"]').click()
     rows = [r.get_attribute("data-handout") for r in browser.find_elements("css selector", ".matrix tbody tr")
             if r.is_displayed()]
@@ -328,7 +328,9 @@ def test_a_new_handout_never_built_nor_translated_and_the_handout_filter(tmp_pat
 
 def test_a_broken_catalog_blocks_only_its_own_cell_and_says_where(tmp_path):
     root = copy_root(tmp_path)
-    with (root / "locales" / "fr" / "LC_MESSAGES" / "mini.po").open("a", encoding="utf-8") as po:
+    catalog = root / "locales" / "fr" / "LC_MESSAGES" / "mini.po"
+    broken_line = len(catalog.read_text("utf-8").splitlines()) + 2   # the unterminated msgid
+    with catalog.open("a", encoding="utf-8") as po:
         po.write('msgctxt "x"\nmsgid "unterminated\n')
     result = run(root, "site")
     assert result.exit_code == 0, result.output
@@ -339,7 +341,7 @@ def test_a_broken_catalog_blocks_only_its_own_cell_and_says_where(tmp_path):
     ar = re.search(r'<td data-lang="ar" data-state="blocked" data-reasons="([^"]*)"', index)
     assert ar and "unreadable" not in ar.group(1)
     page = (root / "output" / "site" / "mini" / "fr.html").read_text("utf-8")
-    assert "broken catalog: a quote is not closed" in page and "locales/fr/LC_MESSAGES/mini.po:186" in page
+    assert "broken catalog: a quote is not closed" in page and f"locales/fr/LC_MESSAGES/mini.po:{broken_line}" in page
     assert "cannot be read, so nothing in this language can be checked or built" in page
     assert str(root) not in page
 

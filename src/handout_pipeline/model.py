@@ -111,6 +111,8 @@ class Meta:
     last_reviewed: str
     path: str = ""
     no_warning_signs: str | None = None   # why a handout has no warning signs, on purpose (front matter)
+    emergency_summary: bool = True        # repeat the emergency tier in a box on page 1 (PDF, DOCX)
+    version: str = ""                     # the handout's own version or form number, printed in the footer
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,11 @@ class Labels:
     watch: str = "Watch closely"
     glossary: str = "Words to know"
     draft: str = "Draft: not yet reviewed by a qualified medical translator"
+    summary_pointer: str = "See \u201c{section}\u201d on page {page}."
+    page_of: str = "Page {page} of {pages}"
+    reviewed: str = "Reviewed {date}"
+    continued: str = "{label} (continued)"
+    version: str = "Version {version}"
 
     def tier(self, tier: Tier) -> str:
         return getattr(self, tier.value)

@@ -25,8 +25,9 @@ ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 HANDOUT_ID = ID
 # A trailing attribute block: `{#stable-id}` or `{#stable-id when=nurse_line}`.
 _ATTRS = re.compile(r"\s*\{#([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\s*\Z")
-_FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary", "no_warning_signs"}
-_REQUIRED_FRONT = _FRONT_KEYS - {"glossary", "no_warning_signs"}
+_FRONT_KEYS = {"id", "title", "language", "audience", "last_reviewed", "attribution", "glossary", "no_warning_signs",
+               "emergency_summary", "version"}
+_REQUIRED_FRONT = _FRONT_KEYS - {"glossary", "no_warning_signs", "emergency_summary", "version"}
 _ALLOWED_INLINE = {"text", "softbreak", "hardbreak", "strong", "em"}
 # What a writer of handouts calls the constructs the source format does not allow.
 _CONSTRUCTS = {
@@ -96,7 +97,8 @@ def parse_handout(text: str, path: Path) -> Handout:
     glossary = tuple(GlossaryEntry(e["id"], normalise_space(e["term"]), normalise_space(e["definition"]))
                      for e in front["glossary"])
     meta = Meta(front["id"], front["language"], normalise_space(front["audience"]),
-                front["last_reviewed"], str(path), front.get("no_warning_signs"))
+                front["last_reviewed"], str(path), front.get("no_warning_signs"),
+                emergency_summary=front.get("emergency_summary", True), version=front.get("version", ""))
     return Handout(meta, parse_inline(title), title, parse_inline(attribution), attribution, glossary,
                    tuple(sections), front["language"], placeholders=frozenset(reader.placeholders))
 
@@ -141,7 +143,13 @@ def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
         raise HandoutError("front matter: no_warning_signs must say why the handout has none", path,
                            lines.get("no_warning_signs", start),
                            "e.g. no_warning_signs: A list of clinic phone numbers; it gives no medical advice")
-    for key in ("id", "title", "language", "audience", "attribution", "last_reviewed"):
+    if not isinstance(data.get("emergency_summary", True), bool):
+        raise HandoutError("front matter: emergency_summary must be true or false", path,
+                           lines.get("emergency_summary", start),
+                           "write 'emergency_summary: false' to leave out the page-1 emergency box, or remove the line")
+    if isinstance(data.get("version"), (int, float)) and not isinstance(data.get("version"), bool):
+        data["version"] = str(data["version"])  # version: 3 or version: 2.1 is meant as text
+    for key in ("id", "title", "language", "audience", "attribution", "last_reviewed", *(["version"] if "version" in data else [])):
         if not isinstance(data[key], str):
             raise HandoutError(f"front matter: field '{key}' must be text", path, lines.get(key, start),
                                "put the value in quotes")

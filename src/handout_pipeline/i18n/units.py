@@ -78,7 +78,33 @@ LABEL_NOTES = {
     "glossary": "Heading of the short list of words explained at the end of the handout.",
     "draft": "Shown on every page (and spoken first) while the warning signs of this translation are not yet "
              "approved by a qualified medical reviewer. Translate it plainly.",
+    "summary_pointer": "Last line of the emergency box repeated on page 1: it sends the reader to the full section. "
+                       "{section} is that section's heading and {page} its page number: keep both exactly; use the "
+                       "quotation marks of your language.",
+    "page_of": "Page number in the footer of every page: {page} is this page, {pages} the number of pages. "
+               "Keep both exactly.",
+    "reviewed": "In the footer: the date the handout was last medically reviewed. {date} is the date, already "
+                "written the way your language writes dates: keep it exactly.",
+    "continued": "Label of a warning box that goes on from the page before. {label} is the box's label "
+                 "(Emergency, Urgent, ...): keep it exactly.",
+    "version": "In the footer: the handout's version or form number. {version} is it: keep it exactly.",
 }
+
+
+def shown_labels(handout: Handout) -> set[str]:
+    """The labels the writers show for this handout (only these are translated and checked)."""
+    used_tiers = {block.tier.value for block in warning_blocks(handout)}
+    names = {"draft", "page_of", "reviewed"} | used_tiers
+    if handout.glossary:
+        names.add("glossary")
+    if used_tiers:
+        names.add("continued")
+    # Whether or not the front matter turns the summary off: toggling it must not make the catalogs stale.
+    if Tier.EMERGENCY.value in used_tiers:
+        names.add("summary_pointer")
+    if handout.meta.version:
+        names.add("version")
+    return names
 
 
 def units(handout: Handout) -> Iterator[Unit]:
@@ -90,12 +116,12 @@ def units(handout: Handout) -> Iterator[Unit]:
             yield from _block(block)
     yield _unit("attribution", handout.attribution_source, 0, None,
                 "The licence and attribution line: translate it fully, keep the company name as written.")
-    used_tiers = {block.tier for block in warning_blocks(handout)}
+    shown = shown_labels(handout)
     for field_ in fields(Labels):
         name = field_.name
         tier = Tier(name) if name in Tier._value2member_map_ else None
         # Only the labels the writers will show: the tiers the handout uses, the glossary heading if it has one.
-        if (tier is not None and tier not in used_tiers) or (name == "glossary" and not handout.glossary):
+        if name not in shown:
             continue
         yield _unit(label_context(name), getattr(handout.labels, name), 0, tier, LABEL_NOTES[name])
     for entry in handout.glossary:

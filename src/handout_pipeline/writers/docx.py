@@ -25,6 +25,7 @@ from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock,
 )
 from handout_pipeline.writers import RenderContext
+from handout_pipeline.writers.labels import label_pieces
 
 PAGE_SIZES = {"letter": (12240, 15840), "a4": (11906, 16838), "legal": (12240, 20160)}  # twips
 MARGIN = 1080          # 0.75 in, in twips
@@ -105,6 +106,7 @@ def _styles() -> tuple[_Style, ...]:
         _Style("Glossary Definition", "Normal", 18, after=12, indent=576),
         _Style("Attribution", "Normal", 18, before=24),
         _Style("Box Gap", "Normal", 6, after=0),  # the space after a tier's box (two tables never touch)
+        _Style("Box Pointer", "Normal", 18, before=4, after=4),  # the summary's "See ... on page N."
     ]
     for tier, border in TIER_BORDERS.items():
         # The box itself is a one-cell table (see _Body.box): label, intro and every sign inside one
@@ -378,12 +380,17 @@ class _Body:
     def __init__(self, document: Document, language: Language) -> None:
         self.document = document
         self.target = document   # where paragraphs go: the body, or the cell of a tier's box
+        self.bookmarks: list[str] = []
         self.rtl = language.rtl
 
     def handout(self, handout: Handout) -> None:
         self.paragraph("Title", handout.title)
+        targets = self.summary(handout)
         for section in handout.sections:
-            self.paragraph("Heading 1", section.heading.text)
+            heading = self.paragraph("Heading 1", section.heading.text)
+            if heading is not None and section.heading.id in targets:
+                _bookmark(heading, targets[section.heading.id], len(self.bookmarks))
+                self.bookmarks.append(section.heading.id)
             for block in section.blocks:
                 self.block(block, handout)
         if handout.glossary:
@@ -402,23 +409,57 @@ class _Body:
             case BulletList():
                 self.items(block.items, ("List Bullet", "List Bullet 2"))
             case WarningBlock():
-                self.target = self.box(block.tier)
-                try:
-                    self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
-                    for intro in block.intros:
-                        self.paragraph(tier_style(block.tier, "Text"), intro.text)
-                    self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
-                finally:
-                    cell, self.target = self.target, self.document
-                    placeholder = cell._tc.find(qn("w:p"))  # the empty paragraph every new cell starts with
-                    if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
-                        cell._tc.remove(placeholder)
-                # Word joins two tables that touch into one: a small empty paragraph keeps the boxes apart.
-                gap = self.document.add_paragraph(style="Box Gap")
-                if self.rtl:
-                    _put(gap._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
+                self.tier_box(block, handout)
             case _:
                 assert_never(block)
+
+    def summary(self, handout: Handout) -> dict[str, str]:
+        """The emergency tier again, right under the title, each box pointing to the page of its section (a
+        PAGEREF field to a bookmark on the section heading); returns section id -> bookmark name."""
+        targets: dict[str, str] = {}
+        if not handout.meta.emergency_summary:
+            return targets
+        for section in handout.sections:
+            for block in section.blocks:
+                if isinstance(block, WarningBlock) and block.tier is Tier.EMERGENCY:
+                    name = targets.setdefault(section.heading.id, f"_Section_{len(targets) + 1}")
+                    self.tier_box(block, handout, (section.heading.text, name))
+        return targets
+
+    def tier_box(self, block: WarningBlock, handout: Handout, pointer: tuple[Text, str] | None = None) -> None:
+        """A tier's label, intros and signs in one box; a summary's box ends with where its section is."""
+        self.target = self.box(block.tier)
+        try:
+            self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
+            for intro in block.intros:
+                self.paragraph(tier_style(block.tier, "Text"), intro.text)
+            self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+            if pointer is not None:
+                self.pointer(handout.labels.summary_pointer, *pointer)
+        finally:
+            cell, self.target = self.target, self.document
+            placeholder = cell._tc.find(qn("w:p"))  # the empty paragraph every new cell starts with
+            if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
+                cell._tc.remove(placeholder)
+        # Word joins two tables that touch into one: a small empty paragraph keeps the boxes apart.
+        gap = self.document.add_paragraph(style="Box Gap")
+        if self.rtl:
+            _put(gap._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
+
+    def pointer(self, label: str, section: Text, bookmark: str) -> None:
+        """'See "<section>" on page N.' in the translation's word order; N is a PAGEREF field Word and
+        LibreOffice compute when they lay the document out."""
+        paragraph = self.target.add_paragraph(style="Box Pointer")
+        if self.rtl:
+            _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
+        for slot, text in label_pieces(label, {"section", "page"}):
+            if slot == "section":
+                for span in section:
+                    self.runs(paragraph, xml_text(span.text), span.strong, span.emphasis)
+            elif slot == "page":
+                _field(paragraph, f"PAGEREF {bookmark} \\h", "1", self.rtl)
+            else:
+                self.runs(paragraph, xml_text(text), False, False)
 
     def box(self, tier: Tier):
         """A one-cell, full-width table in the tier's border and shading whose row never splits: its cell."""
@@ -461,9 +502,13 @@ class _Body:
         if self.rtl:
             _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
         for content, strong, emphasis in spans:
-            for piece, rtl in _direction_runs(content) if self.rtl else [(content, False)]:
-                self.run(paragraph, piece, strong, emphasis, rtl)
+            self.runs(paragraph, content, strong, emphasis)
         return paragraph
+
+    def runs(self, paragraph: DocxParagraph, content: str, strong: bool, emphasis: bool) -> None:
+        """Text as runs: in RTL documents its Latin words apart (see _direction_runs)."""
+        for piece, rtl in _direction_runs(content) if self.rtl else [(content, False)]:
+            self.run(paragraph, piece, strong, emphasis, rtl)
 
     def run(self, paragraph: DocxParagraph, text: str, strong: bool, emphasis: bool, rtl: bool) -> None:
         if not text:
@@ -479,6 +524,40 @@ class _Body:
             _put(rpr, "iCs", _RPR_ORDER)
         if rtl:
             _put(rpr, "rtl", _RPR_ORDER)
+
+
+def _bookmark(paragraph: DocxParagraph, name: str, number: int) -> None:
+    """A bookmark around the whole paragraph (what a PAGEREF field points to)."""
+    start = OxmlElement("w:bookmarkStart", {qn("w:id"): str(number), qn("w:name"): name})
+    end = OxmlElement("w:bookmarkEnd", {qn("w:id"): str(number)})
+    ppr = paragraph._p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        paragraph._p.insert(0, start)
+    paragraph._p.append(end)
+
+
+def _field(paragraph: DocxParagraph, instruction: str, shown: str, rtl: bool = False) -> None:
+    """A field (PAGE, NUMPAGES, PAGEREF) marked dirty, so Word recomputes it; `shown` until it does. In RTL
+    text its runs are RTL like the digits around them."""
+    def run(*children):
+        r = OxmlElement("w:r")
+        if rtl:
+            _put(r.get_or_add_rPr(), "rtl", _RPR_ORDER)
+        for child in children:
+            r.append(child)
+        paragraph._p.append(r)
+
+    run(OxmlElement("w:fldChar", {qn("w:fldCharType"): "begin", qn("w:dirty"): "true"}))
+    code = OxmlElement("w:instrText", {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+    code.text = f" {instruction} "
+    run(code)
+    run(OxmlElement("w:fldChar", {qn("w:fldCharType"): "separate"}))
+    text = OxmlElement("w:t")
+    text.text = shown
+    run(text)
+    run(OxmlElement("w:fldChar", {qn("w:fldCharType"): "end"}))
 
 
 # ---- package -------------------------------------------------------------------------------------------

@@ -20,14 +20,17 @@ import jinja2
 from handout_pipeline.languages import Language
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.model import (
-    BulletList, Handout, Heading, ListItem, Paragraph, Text, WarningBlock, plain,
+    BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock, plain,
 )
 from handout_pipeline.writers import ASSETS, RenderContext
+from handout_pipeline.writers.labels import label_pieces
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
 LATIN_FAMILY = "Noto Sans"       # follows every script's font so Latin letters and digits stay Noto
 WARNING_LABEL_LEVEL = 3          # a tier's label heads its box, one level below the section (h2)
+SUMMARY_LABEL_LEVEL = 2          # the page-1 emergency summary stands beside the sections, under the title
+SECTION_ANCHOR = "section-"      # id prefix of a section heading (the summary points to its page)
 KEEP_WORDS = {"ko"}              # languages that wrap between words only (CSS word-break: keep-all)
 _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic")
 
@@ -77,13 +80,49 @@ def render_document(handout: Handout, ctx: RenderContext):
             raise HandoutError(f"the font '{family}' for {language.name} is not installed",
                                hint="install the Debian packages fonts-noto-core and fonts-noto-cjk "
                                     "(make build does this), then build again")
-    html = render_html(handout, ctx)
     fetcher = asset_fetcher()
     with _RENDER_LOCK:
         font_config = _font_config()
         stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
-        return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=font_config)
+
+        def layout(targets: dict[str, int]):
+            return HTML(string=render_html(handout, ctx, targets), base_url=ASSETS.as_uri() + "/",
+                        url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=font_config)
+
+        # The page-1 summary says on which page its full section is: lay out, read the pages the sections
+        # landed on, and lay out again with those numbers (until they hold; a number's width can move text).
+        wanted = {_anchor(ident) for ident in summary_targets(handout)}
+        targets: dict[str, int] = {}
+        document = layout(targets)
+        for _ in range(3):
+            found = section_pages(document, wanted)
+            if found == targets:
+                break
+            targets = found
+            document = layout(targets)
+        return document
+
+
+def _anchor(ident: str) -> str:
+    return SECTION_ANCHOR + ident
+
+
+def section_pages(document, anchors: set[str]) -> dict[str, int]:
+    """The page number (from 1) each of `anchors` is laid out on."""
+    pages = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            if name in anchors and name not in pages:
+                pages[name] = number
+    return pages
+
+
+def summary_targets(handout: Handout) -> list[str]:
+    """The ids of the sections the page-1 summary points to: each one holding an emergency tier, in order."""
+    if not handout.meta.emergency_summary:
+        return []
+    return [section.heading.id for section in handout.sections
+            if any(isinstance(b, WarningBlock) and b.tier is Tier.EMERGENCY for b in section.blocks)]
 
 
 def pdf_bytes(document, handout: Handout, ctx: RenderContext) -> bytes:
@@ -105,16 +144,20 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined)
 
 
-def render_html(handout: Handout, ctx: RenderContext) -> str:
-    """The HTML page the PDF is made from (translated text escaped, never markup)."""
+def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | None = None) -> str:
+    """The HTML page the PDF is made from (translated text escaped, never markup); `targets` gives the page of
+    each section anchor the page-1 summary points to (a first layout does not know them yet)."""
     return _environment().get_template(TEMPLATE.name).render(
+        summary=_summary(handout, targets or {}),
+        anchor=_anchor,
         handout=handout,
         title=plain(handout.title),
         draft=handout.labels.draft if ctx.draft else None,
         lang=ctx.language.tag,
         direction=ctx.language.direction,
         page_size=ctx.region.page_size,
-        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks])
+        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks],
+                               section.heading.id)
                   for section in handout.sections],
         unbroken=functools.partial(unbroken, keep_words=ctx.language.code in KEEP_WORDS),
     )
@@ -137,6 +180,34 @@ class _BlockView:
 class _SectionView:
     heading: Text
     blocks: list[_BlockView]
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _SummaryView:
+    """A copy of an emergency tier for page 1, and the words that send the reader to its section."""
+
+    block: _BlockView
+    pointer: list[tuple[str, str]]   # (slot, text): slot '' is text, 'section' the heading, 'page' its number
+    section: Text
+
+
+def _summary(handout: Handout, targets: dict[str, int]) -> list[_SummaryView]:
+    if not handout.meta.emergency_summary:
+        return []
+    views = []
+    for section in handout.sections:
+        for block in section.blocks:
+            if isinstance(block, WarningBlock) and block.tier is Tier.EMERGENCY:
+                page = str(targets.get(_anchor(section.heading.id), 0))
+                pointer = [(slot, page if slot == "page" else text) for slot, text in
+                           label_pieces(handout.labels.summary_pointer, {"section", "page"})]
+                view = _block(block, handout)
+                views.append(_SummaryView(
+                    _BlockView("warning", level=SUMMARY_LABEL_LEVEL, items=view.items, tier=view.tier,
+                               label=view.label, intros=view.intros),
+                    pointer, section.heading.text))
+    return views
 
 
 def _block(block, handout: Handout) -> _BlockView:

@@ -72,6 +72,9 @@ class Box:
     items: list[str] = field(default_factory=list)
     where: str = ""          # e.g. "page 1", "page 2-3", "the page-1 summary"
     placed: list = field(default_factory=list, repr=False, compare=False)  # PDF: (kind, text, page, glyphs)
+    summary: bool = False    # before the first section: the emergency summary (front matter emergency_summary)
+    page: int | None = None  # the page it starts on, where the format has pages
+    last_page: int | None = None  # the page it ends on, when it runs over to the next
 
 
 class Findings:
@@ -158,3 +161,27 @@ def compare_boxes(found: Findings, tiers: list[ExpectedTier], boxes: list[Box], 
             for item in extra:
                 found.error(None, f"the {name} of the {fmt}{place} holds an item that is no warning sign of this "
                             f"tier: {item!r}")
+
+
+def require_summary(found: Findings, handout: Handout, tiers: list[ExpectedTier], boxes: list[Box],
+                    where: str) -> None:
+    """Unless the handout turns it off, each emergency tier is repeated in a box before the first section (on
+    page 1 where the format has pages): a patient must find what to do in an emergency on the first page.
+    What such a box holds is checked with every other box (compare_boxes)."""
+    if not handout.meta.emergency_summary:
+        return
+    fmt = found.fmt.upper()
+    wanted = [t for t in tiers if t.tier is Tier.EMERGENCY]
+    copies = [b for b in boxes if b.summary and letters(b.label) == letters(wanted[0].label)] if wanted else []
+    for box in copies:
+        if box.page is not None and box.page != 1:
+            found.error(None, f"the emergency summary of the {fmt} starts on page {box.page}, not page 1: shorten "
+                        "what comes before it (title, lead) so a patient finds it first")
+        elif box.last_page is not None and box.last_page != 1:
+            found.error(None, f"the emergency summary of the {fmt} runs over to page {box.last_page}: it must fit "
+                        "on page 1 (shorten the title or the emergency signs)")
+    for tier in wanted[len(copies):]:
+        for sign in (*tier.intros, *tier.signs):
+            found.error(sign.message_id, f"warning text missing from the {fmt}'s emergency summary ({where}): "
+                        f"{sign.text!r}; build again, or turn the summary off with 'emergency_summary: false' "
+                        "in the handout's front matter")

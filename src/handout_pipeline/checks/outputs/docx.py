@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handout_pipeline.checks.outputs.common import (Box, Findings, compare_boxes, expected_tiers, normalise)
+from handout_pipeline.checks.outputs.common import (
+    Box, Findings, compare_boxes, expected_tiers, normalise, require_summary,
+)
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, Tier
 from handout_pipeline.project import Project
@@ -24,6 +26,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
     texts = [_text(p) for p in paragraphs]
     boxes, members = _boxes(paragraphs, texts, styles, {t.tier for t in tiers}, handout)
     compare_boxes(found, tiers, boxes, elsewhere="\n".join(texts))
+    require_summary(found, handout, tiers, boxes, "a box under the title, before the first Heading 1")
     signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs) if s.key}
     for p, text in members:
         sign = signs.get(normalise(text))
@@ -49,15 +52,18 @@ def _boxes(paragraphs, texts, styles, tiers: set[Tier], handout: Handout):
     boxes: list[Box] = []
     members = []
     current: tuple[Tier, Box] | None = None
+    in_sections = False   # a box before the first Heading 1 is the emergency summary
     for number, (p, text) in enumerate(zip(paragraphs, texts), 1):
         name = styles.name(_style_of(p)) or ""
+        in_sections = in_sections or name.lower() == "heading 1"   # built-in style names are lowercase in XML
         tier = next((t for fam, t in families.items() if name == fam or name.startswith(fam + " ")), None)
         if tier is None:
             current = None
             continue
         role = name[len(f"Warning {tier.name.title()}"):].strip()
         if current is None or current[0] != tier or (role == "" and current[1].items):
-            current = (tier, Box("", where=f"paragraph {number}"))
+            where = "the summary under the title" if not in_sections else f"paragraph {number}"
+            current = (tier, Box("", where=where, summary=not in_sections))
             boxes.append(current[1])
         box = current[1]
         if role == "":

@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from handout_pipeline.checks.outputs.common import Box, Findings, compare_boxes, expected_tiers, letters, normalise
+from handout_pipeline.checks.outputs.common import (
+    Box, Findings, compare_boxes, expected_tiers, letters, normalise, require_summary,
+)
 from handout_pipeline.checks.outputs.docx import contrast
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
@@ -62,6 +64,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
         boxes, members = _boxes(pdf.structure_tree, pages, [t.label for t in tiers], language.rtl)
         everything = "".join(g.text for glyphs, _, _, _ in pages for g in glyphs)
     compare_boxes(found, tiers, boxes, elsewhere=everything)
+    require_summary(found, handout, tiers, boxes, "a box on page 1 before the first section")
     signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs) if s.key}
     for text, page_index, glyphs in members:
         sign = signs.get(normalise(text))
@@ -128,6 +131,8 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
     last: dict[int, tuple[Box | None, int]] = {}   # per depth: the box element seen last there, its last page
     opened: set[tuple[int, int]] = set()           # (depth, page) where a box-kind element was already seen
 
+    sections = []   # content sections met so far in reading order: a box before the first is a summary
+
     def walk(element, depth: int = 0, first: bool = True) -> None:
         """`first`: nothing of the element's parent comes before it on the page it starts on."""
         if element.get("type") in _BOX_KINDS:
@@ -136,7 +141,9 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
             box = None
             if label is not None:
                 text, label_page, glyphs = text_of(label)
-                box = Box(text, where=f"page {label_page + 1}")
+                summary = not sections
+                box = Box(text, where="the page-1 summary" if summary else f"page {label_page + 1}", summary=summary,
+                          page=label_page + 1)
                 box.placed.append(("label", text, label_page, glyphs))
                 boxes.append(box)
                 items(element, box)
@@ -144,8 +151,12 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
                 before, before_page = last.get(depth, (None, -1))
                 if before is not None and before_page == page - 1 and _continues(element, before):
                     box = before              # the rest of a box the page before could not hold
-                    box.where = box.where.split("-")[0] + f"-{page}"
+                    if not box.summary:
+                        box.where = box.where.split("-")[0] + f"-{page}"
+                    box.last_page = page
                     items(element, box)
+            if box is None and label is None and any(_is_heading(c) for c in element.get("children", [])):
+                sections.append(element)
             if page is not None:
                 opened.add((depth, page))
                 last[depth] = (box, _last_page(element) or page)
@@ -163,6 +174,10 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
             if child.get("type", "").startswith("H") and child.get("type")[1:].isdigit():
                 return letters(text_of(child)[0]).startswith(letters(box.label))
         return True
+
+    def _is_heading(element) -> bool:
+        kind = element.get("type", "")
+        return kind.startswith("H") and kind[1:].isdigit()
 
     def _label(element, keys):
         for child in element.get("children", []):

@@ -1,0 +1,31 @@
+"""Labels with {placeholders} ("Page {page} of {pages}"), split so a writer can put a field or a number in."""
+
+from __future__ import annotations
+
+import re
+
+_SLOT = re.compile(r"\{([a-z_]+)\}")
+
+
+def label_pieces(label: str, names: set[str]) -> list[tuple[str, str]]:
+    """(slot, text) pieces of a translated label: slot is '' for plain text, else one of `names`.
+
+    Word order is the translation's own; a {placeholder} that is not one of `names` stays as text (the
+    catalog check reports it)."""
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in _SLOT.finditer(label):
+        if match.group(1) not in names:
+            continue
+        if match.start() > position:
+            pieces.append(("", label[position:match.start()]))
+        pieces.append((match.group(1), ""))
+        position = match.end()
+    if position < len(label):
+        pieces.append(("", label[position:]))
+    return pieces
+
+
+def fill_label(label: str, **values: str) -> str:
+    """The label with its placeholders filled in as plain text."""
+    return "".join(values[slot] if slot else text for slot, text in label_pieces(label, set(values)))
