@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from handout_pipeline.checks.outputs.common import normalise
 from handout_pipeline.languages import get_language
 from handout_pipeline.project import Project
 from handout_pipeline.writers import pdf
@@ -81,3 +83,92 @@ def test_korean_text_layer_keeps_its_word_spaces(shipped):
     _, spaces = _drawn_spaces(shipped["ko"][0])
     # Every space between two words is a real space in the text layer (a line end may take one).
     assert spaces >= 0.9 * word_spaces, (spaces, word_spaces)
+
+
+# ---- page numbers and running title: Pagination Artifacts --------------------------------------------------
+
+def _linked_mcids(pdf) -> dict[int, set[int]]:
+    """page number -> MCIDs the structure tree reaches (pdfplumber resolves the tree independently)."""
+    linked: dict[int, set[int]] = {}
+
+    def walk(element):
+        if element.get("page_number") is not None:
+            linked.setdefault(element["page_number"], set()).update(element.get("mcids", []))
+        for child in element.get("children", []):
+            walk(child)
+
+    for element in pdf.structure_tree:
+        walk(element)
+    return linked
+
+
+def stray_glyphs(path: Path) -> list[tuple[int, str]]:
+    """(page, text) of every glyph that is neither real content in the structure tree nor an Artifact."""
+    import pdfplumber
+
+    from handout_pipeline.checks.outputs.pdf import _read_embedded_cmaps
+
+    _read_embedded_cmaps()
+    stray = []
+    with pdfplumber.open(str(path)) as pdf:
+        linked = _linked_mcids(pdf)
+        for page in pdf.pages:
+            for char in page.chars:
+                if char.get("tag") == "Artifact" or char.get("mcid") in linked.get(page.page_number, ()):
+                    continue
+                stray.append((page.page_number, char["text"]))
+    return stray
+
+
+def artifact_text(path: Path) -> list[str]:
+    """The text of each page's Artifacts (headers, footers, page numbers), spaces removed."""
+    import pdfplumber
+
+    from handout_pipeline.checks.outputs.pdf import _read_embedded_cmaps
+
+    _read_embedded_cmaps()
+    with pdfplumber.open(str(path)) as pdf:
+        return [normalise("".join(c["text"] for c in page.chars if c.get("tag") == "Artifact"))
+                for page in pdf.pages]
+
+
+def test_every_glyph_is_tagged_content_or_an_artifact(shipped):
+    stray = {code: stray_glyphs(path)[:10] for code, (path, _) in shipped.items()}
+    assert not any(stray.values()), stray
+
+
+def test_weasyprint_alone_leaves_the_page_margins_untagged(shipped):
+    """The crafted bad input: without the Artifact pass, footer glyphs belong to nothing (what the test above catches)."""
+    from handout_pipeline.writers.pdf_patches import render_fixes
+
+    path, document = shipped["en"]
+    raw = path.with_name("raw.en.pdf")
+    with render_fixes():
+        raw.write_bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
+    stray = "".join(text for _, text in stray_glyphs(raw))
+    assert "Page1of" in stray.replace(" ", "") and "Reviewed" in stray
+
+
+def test_every_page_says_page_n_of_m_and_the_title_as_artifacts(shipped):
+    from handout_pipeline.model import plain
+    from handout_pipeline.writers.labels import fill_label
+
+    project = Project.open(ROOT)
+    problems = {}
+    for code, (path, document) in shipped.items():
+        language = get_language(code)
+        handout = project.localized(SHIPPED, language).handout
+        texts = artifact_text(path)
+        total = len(document.pages)
+        assert len(texts) == total
+        for number, text in enumerate(texts, 1):
+            for wanted in (fill_label(handout.labels.page_of, page=str(number), pages=str(total)),
+                           plain(handout.title), handout.meta.id):
+                key = normalise(wanted)
+                # RTL text comes out of the page in visual order, and Gurmukhi vowel signs in drawing order:
+                # there, compare the characters, not their order.
+                shaped = language.rtl or language.code == "pa"
+                found = key in text or (shaped and not (Counter(key) - Counter(text)))
+                if not found:
+                    problems.setdefault(code, []).append((number, wanted))
+    assert not problems, problems

@@ -32,6 +32,14 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class Organization:
+    """Who hands the handout out ([organization]): printed in every page's footer."""
+
+    name: str
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CheckConfig:
     max_grade: float = 8.0
     target_grade: float = 6.0
@@ -55,6 +63,7 @@ class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
     regions: tuple[Region, ...] = ()   # every region of [regions], the chosen one included
     po_width: int | None = 79   # [catalogs] width: PO line width as GNU gettext's --width; None: wrap = false
+    organization: Organization | None = None   # [organization]: name and phone in the PDF and DOCX footers
 
     @property
     def source_dir(self) -> Path:
@@ -125,7 +134,7 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
-    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs"}
+    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization"}
     for key in data:
         if key not in known_top:
             raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
@@ -151,7 +160,30 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
     return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions,
-                  _parse_po_width(path, data.get("catalogs", {}), prefix))
+                  _parse_po_width(path, data.get("catalogs", {}), prefix),
+                  _parse_organization(path, data.get("organization"), prefix))
+
+
+_ORG_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{1,30}\Z")
+
+
+def _parse_organization(path: Path, table: Any, prefix: str) -> Organization | None:
+    if table is None:
+        return None
+    key = prefix + "organization"
+    if not isinstance(table, dict):
+        raise _fail(path, key, "must be a table", 'write [organization] with name = "..." and phone = "..." below it')
+    for name in table:
+        if name not in ("name", "phone"):
+            raise _fail(path, f"{key}.{name}", "is not a known organization setting", "use name and phone")
+    name, phone = table.get("name"), table.get("phone", "")
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        raise _fail(path, f"{key}.name", "must be the organisation's name (text, up to 120 characters)",
+                    'e.g. name = "Riverside Spine Clinic"')
+    if not isinstance(phone, str) or (phone and not _ORG_PHONE.match(phone.strip())):
+        raise _fail(path, f"{key}.phone", "must be a phone number in quotes (digits, spaces, + ( ) - .)",
+                    'e.g. phone = "604-555-0199"')
+    return Organization(" ".join(name.split()), phone.strip())
 
 
 def _parse_po_width(path: Path, table: Any, prefix: str) -> int | None:

@@ -88,4 +88,5 @@ class Project:
 
     def render_context(self, language: Language):
         from handout_pipeline.writers import RenderContext
-        return RenderContext(language, self.config.region, language.words_per_minute or self.config.words_per_minute)
+        return RenderContext(language, self.config.region, language.words_per_minute or self.config.words_per_minute,
+                             organization=self.config.organization)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from handout_pipeline.config import Region
+from handout_pipeline.config import Organization, Region
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
@@ -23,6 +23,7 @@ class RenderContext:
     region: Region
     words_per_minute: int = 140
     draft: bool = False   # safety translations not all approved (handout review): show handout.labels.draft
+    organization: Organization | None = None   # name and phone for the footer ([organization])
 
 
 class WriterUnavailable(HandoutError):

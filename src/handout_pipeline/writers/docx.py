@@ -25,7 +25,7 @@ from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock,
 )
 from handout_pipeline.writers import RenderContext
-from handout_pipeline.writers.labels import label_pieces
+from handout_pipeline.writers.labels import footer_lines, label_pieces
 
 PAGE_SIZES = {"letter": (12240, 15840), "a4": (11906, 16838), "legal": (12240, 20160)}  # twips
 MARGIN = 1080          # 0.75 in, in twips
@@ -107,6 +107,10 @@ def _styles() -> tuple[_Style, ...]:
         _Style("Attribution", "Normal", 18, before=24),
         _Style("Box Gap", "Normal", 6, after=0),  # the space after a tier's box (two tables never touch)
         _Style("Box Pointer", "Normal", 18, before=4, after=4),  # the summary's "See ... on page N."
+        # Every page: the title above, "Page N of M" (large print) and the reference lines (for staff) below.
+        _Style("Header", "Normal", 14, after=0),
+        _Style("Footer", "Normal", 14, after=0),
+        _Style("Page Number", "Footer", 18, bold=True, after=2),
     ]
     for tier, border in TIER_BORDERS.items():
         # The box itself is a one-cell table (see _Body.box): label, intro and every sign inside one
@@ -136,6 +140,7 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
     _set_page(document, ctx)
     _set_properties(document, handout, language)
     _Body(document, language).handout(handout)
+    _set_header_footer(document, handout, ctx)
     if ctx.draft:
         _mark_draft(document, handout.labels.draft, language)
     buffer = io.BytesIO()
@@ -143,12 +148,36 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
     return stable_zip(buffer.getvalue())
 
 
+def _set_header_footer(document: Document, handout: Handout, ctx: RenderContext) -> None:
+    """The title in the header; 'Page N of M' (PAGE and NUMPAGES fields) and the reference lines in the footer."""
+    section = document.sections[0]
+    section.header.is_linked_to_previous = section.footer.is_linked_to_previous = False
+    body = _Body(document, ctx.language)
+    body.target = section.header
+    body.paragraph("Header", handout.title)
+    body.target = section.footer
+    page = section.footer.add_paragraph(style="Page Number")
+    if ctx.language.rtl:
+        _put(page._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
+    for slot, text in label_pieces(handout.labels.page_of, {"page", "pages"}):
+        if slot:
+            _field(page, "PAGE" if slot == "page" else "NUMPAGES", "1", ctx.language.rtl)
+        else:
+            body.runs(page, xml_text(text), False, False)
+    for line in footer_lines(handout, ctx.organization, ctx.language.code):
+        body.paragraph("Footer", line)
+    for part in (section.header, section.footer):  # the empty paragraph each starts with
+        first = part.paragraphs[0]
+        if not first.text and len(part.paragraphs) > 1:
+            first._p.getparent().remove(first._p)
+
+
 def _mark_draft(document: Document, text: str, language: Language) -> None:
     """'Draft: not yet reviewed…' as the first paragraph and in the page header, so every page shows it."""
     first = document.paragraphs[0].insert_paragraph_before(style="Normal")
     header = document.sections[0].header
     header.is_linked_to_previous = False
-    for paragraph in (first, header.paragraphs[0]):
+    for paragraph in (first, header.paragraphs[0].insert_paragraph_before(style="Normal")):
         run = paragraph.add_run(text)
         run.bold = True
         if language.rtl:

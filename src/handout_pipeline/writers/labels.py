@@ -29,3 +29,28 @@ def label_pieces(label: str, names: set[str]) -> list[tuple[str, str]]:
 def fill_label(label: str, **values: str) -> str:
     """The label with its placeholders filled in as plain text."""
     return "".join(values[slot] if slot else text for slot, text in label_pieces(label, set(values)))
+
+
+def review_date(text: str, locale: str) -> str:
+    """The review date (front matter, ISO) as the language writes a date in full ("1 novembre 2026")."""
+    import datetime as dt
+
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        return format_date(dt.date.fromisoformat(str(text)), format="long", locale=locale)
+    except (ValueError, UnknownLocaleError):
+        return str(text)
+
+
+def footer_lines(handout, organization, locale: str) -> list[str]:
+    """The footer's reference lines: review date, handout ID and version; then the organisation and phone."""
+    labels = handout.labels
+    first = [fill_label(labels.reviewed, date=review_date(handout.meta.last_reviewed, locale)), handout.meta.id]
+    if handout.meta.version:
+        first.append(fill_label(labels.version, version=handout.meta.version))
+    lines = [" \u00b7 ".join(first)]
+    if organization is not None:
+        lines.append(" \u00b7 ".join(part for part in (organization.name, organization.phone) if part))
+    return lines

@@ -23,7 +23,7 @@ from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock, plain,
 )
 from handout_pipeline.writers import ASSETS, RenderContext
-from handout_pipeline.writers.labels import label_pieces
+from handout_pipeline.writers.labels import footer_lines, label_pieces
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
@@ -127,13 +127,15 @@ def summary_targets(handout: Handout) -> list[str]:
 
 def pdf_bytes(document, handout: Handout, ctx: RenderContext) -> bytes:
     """A laid-out handout as PDF/UA-1 bytes: tagged, exact text layer, the same bytes every time."""
+    from handout_pipeline.writers.pdf_artifacts import mark_pagination_artifacts
     from handout_pipeline.writers.pdf_patches import render_fixes
 
     # No dates go in (WeasyPrint writes none without <meta name=dcterms.*>); the file identifier is
     # derived from the handout and language, and the patches fix the fonts' own time stamps.
     identifier = hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False)
     with _RENDER_LOCK, render_fixes():
-        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.hexdigest().encode())
+        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.hexdigest().encode())
+    return mark_pagination_artifacts(data)
 
 
 # --- The page -------------------------------------------------------------------------------------
@@ -150,6 +152,8 @@ def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | 
     return _environment().get_template(TEMPLATE.name).render(
         summary=_summary(handout, targets or {}),
         anchor=_anchor,
+        page_of=label_pieces(handout.labels.page_of, {"page", "pages"}),
+        footer=footer_lines(handout, ctx.organization, ctx.language.code),
         handout=handout,
         title=plain(handout.title),
         draft=handout.labels.draft if ctx.draft else None,
