@@ -172,3 +172,4 @@ def test_every_page_says_page_n_of_m_and_the_title_as_artifacts(shipped):
                 if not found:
                     problems.setdefault(code, []).append((number, wanted))
     assert not problems, problems
+

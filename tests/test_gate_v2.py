@@ -170,7 +170,7 @@ def test_literal_emergency_number_in_source_fails(root):
     details = " ".join(f["detail"] for f in found)
     assert code == 1 and "phone number (911) is typed into the text" in details, found
     assert "does not name the emergency number" in details
-    assert any(f["path"] == "source/mini.md" and f["line"] == 28 for f in found), found
+    assert any(f["path"] == "source/mini.md" and f["line"] == 29 for f in found), found
 
 
 def test_swapped_emergency_and_nurse_line_fails(root):
