@@ -232,6 +232,7 @@ def build(ctx: click.Context, handouts, languages, formats, jobs, force) -> None
         else:
             results = builder.execute(jobs_list, workers, lambda r: click.echo(_result_line(r), err=True))
     _print_summary(project, results, time.monotonic() - started)
+    _site_after(project, "build")
     failed = [r for r in results if r.status == builder.FAILED]
     if failed:
         sys.exit(1 if all(r.finding for r in failed) else 2)
@@ -297,6 +298,7 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
         raise
     run = ci.CheckRun(result, strict, time.monotonic() - clock, started, base=ci.base_of(project.root))
     _show_report(run, fmt, out_file, also)
+    _site_after(project, "check")
     sys.exit(run.exit_code)
 
 
@@ -362,6 +364,17 @@ def site(ctx: click.Context, out_dir: Path | None) -> None:
     click.echo(f"wrote {done.pages} page(s), {done.written} file(s) changed; {done.ready} ready, {done.blocked} "
                f"blocked; PDF pages rendered for {done.thumbnails_rendered}, kept for {done.thumbnails_reused} "
                f"-> {done.out / 'index.html'}")
+
+
+def _site_after(project: Project, command: str) -> None:
+    """Refresh the status site when [site] after names this command (on stderr: stdout may carry a report)."""
+    settings = project.config.site
+    if command in settings.after:
+        from handout_pipeline.site import build_site
+
+        done = build_site(project, settings.out)
+        click.echo(f"status site: {done.ready} ready, {done.blocked} blocked, {done.written} file(s) changed "
+                   f"-> {done.out / 'index.html'}", err=True)
 
 
 @main.group()

@@ -40,6 +40,17 @@ class Organization:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """[site]: write the status site after these commands, into this folder (relative to the content root)."""
+
+    after: tuple[str, ...] = ()   # "build", "check"
+    out: Path | None = None       # None: output/site
+
+
+SITE_AFTER = ("build", "check")
+
+
+@dataclass(frozen=True, slots=True)
 class CheckConfig:
     max_grade: float = 8.0
     target_grade: float = 6.0
@@ -64,6 +75,7 @@ class Config:
     regions: tuple[Region, ...] = ()   # every region of [regions], the chosen one included
     po_width: int | None = 79   # [catalogs] width: PO line width as GNU gettext's --width; None: wrap = false
     organization: Organization | None = None   # [organization]: name and phone in the PDF and DOCX footers
+    site: SiteConfig = field(default_factory=SiteConfig)   # [site]: refresh the status site after build/check
 
     @property
     def source_dir(self) -> Path:
@@ -134,7 +146,7 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
-    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization"}
+    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization", "site"}
     for key in data:
         if key not in known_top:
             raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
@@ -161,7 +173,29 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
                     "140 suits most patients")
     return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions,
                   _parse_po_width(path, data.get("catalogs", {}), prefix),
-                  _parse_organization(path, data.get("organization"), prefix))
+                  _parse_organization(path, data.get("organization"), prefix),
+                  _parse_site(root, path, data.get("site", {}), prefix))
+
+
+def _parse_site(root: Path, path: Path, table: Any, prefix: str) -> SiteConfig:
+    """[site] after = ["build", "check"], dir = "output/site"."""
+    key = prefix + "site"
+    if not isinstance(table, dict):
+        raise _fail(path, key, "must be a table", 'write [site] and after = ["check"] below it')
+    for name in table:
+        if name not in ("after", "dir"):
+            raise _fail(path, f"{key}.{name}", "is not a known site setting", "use after and dir")
+    after = table.get("after", [])
+    if not isinstance(after, list) or not all(isinstance(x, str) and x in SITE_AFTER for x in after):
+        raise _fail(path, f"{key}.after", f"must be a list of commands out of {', '.join(SITE_AFTER)}",
+                    'e.g. after = ["build", "check"] refreshes the site after each of them')
+    folder = table.get("dir")
+    if folder is None:
+        return SiteConfig(tuple(dict.fromkeys(after)))
+    if not isinstance(folder, str) or not folder.strip() or Path(folder).is_absolute() or ".." in Path(folder).parts:
+        raise _fail(path, f"{key}.dir", "must be a folder inside the content root, in quotes",
+                    'e.g. dir = "output/site" (a path on this machine would not work on the next one)')
+    return SiteConfig(tuple(dict.fromkeys(after)), root / folder)
 
 
 _ORG_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{1,30}\Z")
