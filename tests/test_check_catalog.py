@@ -202,3 +202,31 @@ def test_template_out_of_date_with_the_source_is_an_error(root):
     code, report = check_json(root, "--no-outputs", "-l", "fr")
     assert code == 1
     assert any(f["check"] == "catalogs" and "out of date" in f["detail"] for f in errors(report))
+
+
+def test_length_ratio_warns_on_a_translation_far_too_long_or_short():
+    cfg = CheckConfig()
+    source = "Rest at home for the rest of the day and do not drive."
+    padded = "Reposez-vous. " * 20
+    long = integrity_problems(source, padded, get_language("fr"), cfg)
+    assert any(sev == "warning" and "suspiciously long" in detail for sev, detail in long)
+    short = integrity_problems(source, "Repos.", get_language("fr"), cfg)
+    assert any(sev == "warning" and "suspiciously short" in detail for sev, detail in short)
+    # Chinese is far shorter in characters: an English-length Chinese text is suspicious
+    zh_long = integrity_problems(source, "今天剩下的时间请在家休息，不要开车。" * 4, get_language("zh_Hans"), cfg)
+    assert any("suspiciously long" in detail for _, detail in zh_long)
+
+
+def test_length_ratio_leaves_placeholders_and_short_labels_alone():
+    cfg = CheckConfig()
+    zh = get_language("zh_Hans")
+    # "第 {page} 页，共 {pages} 页" is as long as the English only because of the placeholders
+    assert not [d for _, d in integrity_problems("Page {page} of {pages}", "第 {page} 页，共 {pages} 页", zh, cfg)
+                if "suspiciously" in d]
+    assert not [d for _, d in integrity_problems("Call {emergency_number} now if you have any of these:",
+                                                 "如有以下情况，请立即拨打 {emergency_number}：", zh, cfg)
+                if "suspiciously" in d]
+    # a correct French sentence a good deal longer than the English
+    assert not [d for _, d in integrity_problems("Rest at home for the rest of the day and do not drive.",
+                                                 "Reposez-vous à la maison pendant le reste de la journée et ne "
+                                                 "conduisez pas.", get_language("fr"), cfg) if "suspiciously" in d]

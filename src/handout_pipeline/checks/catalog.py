@@ -147,8 +147,10 @@ def integrity_problems(source: str, translation: str, language: Language,
         problems.append(("error", f"markup, a link or an entity ({_MARKUP.search(translation).group(0)!r}) that the "
                          "English does not have: translations are plain text"))
     low, high = _RATIO.get(language.code, (cfg.length_ratio_min, cfg.length_ratio_max))
-    if len(source) >= 20:
-        ratio = len(translation) / len(source)
+    # Placeholders are filled with the same fact in every language: only the words around them are compared.
+    words_of_source, words_of_translation = PLACEHOLDER.sub("", source).strip(), PLACEHOLDER.sub("", translation).strip()
+    if len(words_of_source) >= 20:
+        ratio = len(words_of_translation) / len(words_of_source)
         if not low <= ratio <= high:
             problems.append(("warning", f"translation is suspiciously {'short' if ratio < low else 'long'} "
                              f"({ratio:.2f} times the English; expected {low}-{high})"))
