@@ -3,6 +3,7 @@ changes nothing; unknown headers, translator flags and Plural-Forms survive; --c
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,6 +78,32 @@ def test_new_catalogs_get_gettexts_plural_forms(mini_root, cli):
     assert cli(mini_root, "update", "-l", "fr").exit_code == 0
     text = (mini_root / "locales" / "fr" / "LC_MESSAGES" / "mini.po").read_text(encoding="utf-8")
     assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in text
+
+
+CLDR_FR = ('"Plural-Forms: nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % "\n'
+           '"1000000 == 0 ? 1 : 2;\\n"\n')
+
+
+@pytest.mark.parametrize("header, expected", [
+    # CLDR's three French forms, as Babel (and so this tool, before) wrote them: gettext's two replace them.
+    (CLDR_FR, '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n'),
+    # A translator's tool's own spelling of gettext's forms stays as it is.
+    ('"Plural-Forms: nplurals=2; plural=n > 1;\\n"\n', '"Plural-Forms: nplurals=2; plural=n > 1;\\n"\n'),
+], ids=["cldr-replaced", "weblate-kept"])
+def test_update_gives_fr_gettexts_plural_forms_unless_a_tool_chose_its_own(mini_root, cli, header, expected):
+    path = mini_root / "locales" / "fr" / "LC_MESSAGES" / "mini.po"
+    text = re.sub(r'"Plural-Forms: .*?;\\n"\n', lambda m: header, path.read_text(encoding="utf-8"), count=1, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+    assert header in path.read_text(encoding="utf-8")
+    assert cli(mini_root, "update", "-l", "fr").exit_code == 0
+    after = path.read_text(encoding="utf-8")
+    assert expected in after and after.count("Plural-Forms") == 1
+
+
+def test_shipped_french_and_spanish_have_two_plural_forms():
+    for code in ("fr", "es"):
+        text = (REPO / "locales" / code / "LC_MESSAGES" / "medial-branch-neurotomy.po").read_text(encoding="utf-8")
+        assert "Plural-Forms: nplurals=2;" in text, code
 
 
 @needs_gettext

@@ -195,6 +195,20 @@ def test_unstamped_catalog_msgmerge_previous_then_unfuzzy_fails(root):
     assert code == 1 and "previous English (#|)" in errors(findings)["warning-sign/fever"]
 
 
+def test_update_stamps_safety_translations_made_by_hand(root):
+    # Translated by hand in a PO editor, never stamped: `handout update` stamps them (README: Catalogs).
+    po = po_file(root, "fr")
+    po.write_text("\n".join(line for line in po.read_text(encoding="utf-8").split("\n")
+                            if not line.startswith("# source-sha:")), encoding="utf-8")
+    assert "source-sha:" not in po.read_text(encoding="utf-8")
+    assert run(root, "update", "--check").exit_code == 1  # the missing stamps make the catalog out of date
+    result = run(root, "update")
+    assert result.exit_code == 0 and "updated" in result.stdout, result.output
+    assert po.read_text(encoding="utf-8").count("# source-sha: ") == 11
+    code, findings = check(root)
+    assert code == 0 and not [f for f in findings if "no source stamp" in f["detail"]]
+
+
 def test_weblate_storage_keeps_the_stamp(root):
     """Weblate stores PO files through translate-toolkit: unfuzzying there keeps translator comments."""
     pypo = pytest.importorskip("translate.storage.pypo")

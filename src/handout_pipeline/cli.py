@@ -124,7 +124,9 @@ def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, 
         for language in project.languages(languages, translated_only=True):
             path = project.po_path(language, handout_id)
             old = catalogs.load_catalog(path, language) if path.exists() else None
-            merges.append((path, old, catalogs.merge(template, old, language)))
+            merged = catalogs.merge(template, old, language)
+            stamp_catalog(merged, load_record(record_path(path)))  # which English each safety translation is for
+            merges.append((path, old, merged))
     stale = []
     for path, old, merged in merges:
         changed = catalogs.save_if_changed(merged, path, _po_width(project, width, no_wrap), dry_run=check_only)

@@ -201,12 +201,31 @@ def header_items(catalog: Catalog) -> list[tuple[str, str]]:
     if code and plural_forms(code) and "Plural-Forms" in ours:
         ours["Plural-Forms"] = plural_forms(code)
     for name, value in kept:
+        if name == "Plural-Forms" and code and _cldr_plural_forms(code) == _squeeze(value) and \
+                _nplurals(value) != _nplurals(ours.get(name, value)):
+            continue  # CLDR's forms, as this tool once wrote them (fr/es nplurals=3): gettext's replace them
         if name in _FILE_WINS and name in ours:
             ours[name] = value  # the translators' tool's spelling stays (Poedit writes charset=UTF-8)
     names = [name for name, _ in kept]
     items = [(name, ours.get(name, value)) for name, value in kept]
     items += [(name, value) for name, value in ours.items() if name not in names]
     return items
+
+
+def _squeeze(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+def _nplurals(value: str) -> str | None:
+    m = re.search(r"nplurals\s*=\s*(\d+)", value)
+    return m.group(1) if m else None
+
+
+def _cldr_plural_forms(code: str) -> str | None:
+    try:
+        return _squeeze(Catalog(locale=code).plural_forms)
+    except (ValueError, LookupError):
+        return None
 
 
 def render(catalog: Catalog, width: int | None = DEFAULT_WIDTH) -> bytes:
