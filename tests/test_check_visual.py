@@ -48,6 +48,25 @@ def test_a_box_split_across_pages_keeps_its_signs_in_its_tier(split):
     assert output_errors(split) == []
 
 
+def test_a_box_that_runs_over_a_page_goes_on_under_its_label_continued(split):
+    """The second part of the urgent box opens its page under 'Urgent (continued)'; each sign is drawn once."""
+    import pdfplumber
+
+    from handout_pipeline.checks.outputs.pdf import _read_embedded_cmaps
+
+    _read_embedded_cmaps()
+    with pdfplumber.open(str(pdf_of(split))) as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    later = [n for n, text in enumerate(texts) if "Urgent (continued)" in text]
+    assert len(later) == 1 and later[0] > 0, texts
+    body = texts[later[0]].split("\n")
+    first_body_line = next(n for n, line in enumerate(body) if "Urgent (continued)" in line)
+    assert first_body_line <= 2, body[:4]   # under the page header only
+    everything = "\n".join(texts)
+    for n in range(1, EXTRA + 1):
+        assert everything.count(f"problem number {n} ") == 1
+
+
 # ---- the continuation rule, on structure trees made by hand ------------------------------------------------
 
 def _glyph(text: str, mcid: int, y: float) -> Glyph:

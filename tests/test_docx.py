@@ -148,6 +148,16 @@ def test_sizes_set_for_complex_scripts_too(parts, code):
             assert size == size_cs, name
 
 
+def _win_line_height(family: str) -> float:
+    """The font's own line height in em, as Word takes it (usWinAscent + usWinDescent)."""
+    from fontTools.ttLib import TTFont
+
+    from handout_pipeline.writers.pdf import font_file
+
+    font = TTFont(str(font_file(family)), fontNumber=0, lazy=True)
+    return (font["OS/2"].usWinAscent + font["OS/2"].usWinDescent) / font["head"].unitsPerEm
+
+
 @pytest.mark.parametrize("code", FAMILIES)
 def test_large_print_page_and_spacing(parts, code):
     p = parts[code]
@@ -155,12 +165,15 @@ def test_large_print_page_and_spacing(parts, code):
     size, margins = sect.find(w("pgSz")), sect.find(w("pgMar"))
     assert (val(size, "w"), val(size, "h")) == ("12240", "15840")  # Letter, the region's page size
     assert all(int(val(margins, side)) >= 1080 for side in ("top", "bottom", "left", "right"))
-    # 1.5 lines, but single for Noto Sans Arabic, whose own line height (2.1 em) is already what Noto Sans
-    # gets at 1.5 lines (2.04 em).
-    least = 240 if get_language(code).font == "Noto Sans Arabic" else 336
+    # Lines 1.4 em apart as in the PDF (not a third more): spacing x the font's own line height (usWin
+    # metrics, what Word uses); single spacing where the font is taller than that (Arabic, CJK).
+    natural = _win_line_height(get_language(code).font)
     defaults = p.styles.find(f"{w('docDefaults')}/{w('pPrDefault')}/{w('pPr')}/{w('spacing')}")
     for spacing in [defaults] + [p.style(n).find(f"{w('pPr')}/{w('spacing')}") for n in BODY_STYLES + HEADING_STYLES]:
-        assert int(val(spacing, "line")) >= least and val(spacing, "lineRule") == "auto"
+        line = int(val(spacing, "line"))
+        assert val(spacing, "lineRule") == "auto" and line >= 240
+        pitch = line / 240 * natural
+        assert pitch >= 1.4 - 1e-3 and (pitch <= 1.45 or line == 240), (code, line, pitch)
     # Start-aligned: never justified, and right alignment for RTL comes from w:bidi, not w:jc.
     for part in (p.document, p.styles):
         assert not [j for j in part.iter(w("jc")) if val(j) in ("both", "distribute", "right", "left")]

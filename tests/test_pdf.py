@@ -402,8 +402,15 @@ def test_large_print_layout(rendered, code):
         assert (page.width, page.height) == (816, 1056)                 # Letter, in CSS px
         for side in ("right", "left"):
             assert getattr(page_box, f"margin_{side}") >= 0.5 * 96      # 0.5 in at the sides
-        for side in ("top", "bottom"):                                  # hold the header and footer
-            assert getattr(page_box, f"margin_{side}") >= 0.75 * 96
+        # the top and bottom margins hold the header and footer, with 1/4 in or more to the paper's edge
+        for box in page_box.children:
+            name = getattr(box, "at_keyword", None)
+            if name in ("@top-left", "@bottom-left"):
+                lines = sum(child.margin_height() for child in box.children)
+                assert lines >= 18 * PT * 1.4 - 1e-3                            # one line at least
+                margin = page_box.margin_top if name == "@top-left" else page_box.margin_bottom
+                padding = box.padding_bottom if name == "@top-left" else box.padding_top
+                assert margin >= lines + padding + 0.25 * 96, (name, margin / 96)
         for box in _all_boxes(page_box):
             background = box.style["background_color"]
             assert background.alpha == 0 or _luminance(background) > 0.99, box
@@ -462,11 +469,13 @@ def test_missing_font_is_an_error_not_a_quiet_skip(rendered, monkeypatch):
 # --- Right to left -----------------------------------------------------------------------------------
 
 def first_line_words(path: Path) -> list[tuple[float, float]]:
-    """(xMin, xMax) in points of the words on the first line of page 1, from pdftotext -bbox."""
+    """(xMin, xMax) in points of the words on the first line of page 1's title (its tallest words, under the
+    running header), from pdftotext -bbox."""
     words = [tuple(float(v) for v in m.groups()) for m in re.finditer(
         r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">',
         pdftotext(path, "-bbox", "-f", "1", "-l", "1"))]
-    top = min(y for _, y, _, _ in words)
+    tallest = max(y1 - y0 for _, y0, _, y1 in words)
+    top = min(y0 for _, y0, _, y1 in words if y1 - y0 > tallest - 1)
     return [(x0, x1) for x0, y, x1, _ in words if abs(y - top) < 1]
 
 

@@ -29,10 +29,13 @@ from handout_pipeline.writers.labels import footer_lines, label_pieces
 
 PAGE_SIZES = {"letter": (12240, 15840), "a4": (11906, 16838), "legal": (12240, 20160)}  # twips
 MARGIN = 1080          # 0.75 in, in twips
-LINE = 360             # line spacing in 240ths of a line: 1.5
-# Noto Sans Arabic's own line height is 2.1 em, more than Noto Sans at 1.5 lines (1.36 em x 1.5 = 2.04 em):
-# 1.5 lines on top of it would put 3.2 em between lines. Single spacing gives it the same pitch as Latin text.
-LINE_BY_FONT = {"Noto Sans Arabic": 240}
+# Line spacing in 240ths of the font's own line height (its usWin metrics, what Word lays out by), chosen so
+# that lines are 1.4 em apart, as in the PDF (line-height: 1.4): Noto Sans is 1.362 em high, so 1.4 em is
+# 247/240 of it; Noto Sans Gurmukhi 1.304 em (258). Noto Sans Arabic (2.112 em) and the CJK fonts
+# (1.448 em) are taller than 1.4 em already: single spacing, never less (Word would clip the marks).
+LINE = 247
+LINE_BY_FONT = {"Noto Sans Gurmukhi": 258, "Noto Sans Arabic": 240, "Noto Sans CJK SC": 240,
+                "Noto Sans CJK TC": 240, "Noto Sans CJK KR": 240}
 LATIN_FONT = "Noto Sans"
 TEXT_COLOUR = "000000"
 HEADING_COLOUR = "1F3864"  # dark navy: contrast above 12:1 on white

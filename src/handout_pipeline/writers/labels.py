@@ -26,9 +26,9 @@ def label_pieces(label: str, names: set[str]) -> list[tuple[str, str]]:
     return pieces
 
 
-def fill_label(label: str, **values: str) -> str:
+def fill_label(template: str, **values: str) -> str:
     """The label with its placeholders filled in as plain text."""
-    return "".join(values[slot] if slot else text for slot, text in label_pieces(label, set(values)))
+    return "".join(values[slot] if slot else text for slot, text in label_pieces(template, set(values)))
 
 
 def review_date(text: str, locale: str) -> str:

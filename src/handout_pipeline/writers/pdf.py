@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import mimetypes
@@ -23,7 +24,7 @@ from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock, plain,
 )
 from handout_pipeline.writers import ASSETS, RenderContext
-from handout_pipeline.writers.labels import footer_lines, label_pieces
+from handout_pipeline.writers.labels import fill_label, footer_lines, label_pieces
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
@@ -32,6 +33,11 @@ WARNING_LABEL_LEVEL = 3          # a tier's label heads its box, one level below
 SUMMARY_LABEL_LEVEL = 2          # the page-1 emergency summary stands beside the sections, under the title
 SECTION_ANCHOR = "section-"      # id prefix of a section heading (the summary points to its page)
 KEEP_WORDS = {"ko"}              # languages that wrap between words only (CSS word-break: keep-all)
+BOX_ANCHOR = "box-"              # id prefix of a warning box's signs: box-<section>-<block>-<sign>
+BANNER_GAP = 8.0                 # pt between a draft's banner and the page header below it
+PAGE_NAMES = ("letter", "a4", "legal", "letter-draft", "a4-draft", "legal-draft")   # the stylesheet's @page names
+PAGE_EDGE = 24.0                 # pt beyond the header and footer: most printers cannot print the outer 1/4 in
+MAX_LAYOUTS = 6                  # layouts after the first, to place the summary's page numbers and split boxes
 _FONT_STYLES = ("", ":weight=bold", ":slant=italic", ":weight=bold:slant=italic")
 
 
@@ -85,21 +91,26 @@ def render_document(handout: Handout, ctx: RenderContext):
         font_config = _font_config()
         stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
 
-        def layout(targets: dict[str, int]):
-            return HTML(string=render_html(handout, ctx, targets), base_url=ASSETS.as_uri() + "/",
+        def layout(targets: dict[str, int], splits: dict[str, tuple[int, ...]], margins: tuple[float, ...] | None):
+            return HTML(string=render_html(handout, ctx, targets, splits, margins), base_url=ASSETS.as_uri() + "/",
                         url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=font_config)
 
-        # The page-1 summary says on which page its full section is: lay out, read the pages the sections
-        # landed on, and lay out again with those numbers (until they hold; a number's width can move text).
+        # The page-1 summary says on which page its full section is, a warning box that runs onto the next
+        # page goes on there as a box of its own under "Label (continued)", and the top and bottom margins
+        # are as deep as the header's and footer's lines: lay out, read where the sections and signs landed
+        # and how tall header and footer are, and lay out again with that (until it holds; a page number's width or a repeated label can
+        # move text).
         wanted = {_anchor(ident) for ident in summary_targets(handout)}
         targets: dict[str, int] = {}
-        document = layout(targets)
-        for _ in range(3):
-            found = section_pages(document, wanted)
-            if found == targets:
+        splits: dict[str, tuple[int, ...]] = {}
+        margins = None
+        document = layout(targets, splits, margins)
+        for _ in range(MAX_LAYOUTS):
+            found, split, margin = section_pages(document, wanted), box_splits(document, splits), furniture_margins(document)
+            if found == targets and split == splits and margin == margins:
                 break
-            targets = found
-            document = layout(targets)
+            targets, splits, margins = found, split, margin
+            document = layout(targets, splits, margins)
         return document
 
 
@@ -115,6 +126,61 @@ def section_pages(document, anchors: set[str]) -> dict[str, int]:
             if name in anchors and name not in pages:
                 pages[name] = number
     return pages
+
+
+def furniture_margins(document) -> tuple[float, float, float] | None:
+    """(top, bottom, draft banner top) in pt: margins that hold the tallest page header (and a draft's banner
+    above it) and footer, with the gap to the paper's edge beyond them; where the banner goes (see the
+    template's inline style)."""
+    heights = {"@top-left": 0.0, "@bottom-left": 0.0}
+    banner = 0.0
+    found = False
+
+    def banner_height(box) -> float:
+        element = getattr(box, "element", None)
+        if element is not None and "draft-mark" in (element.get("class") or "").split():
+            return box.margin_height()
+        return max((banner_height(child) for child in getattr(box, "children", None) or ()), default=0.0)
+
+    for page in document.pages:
+        page_box = getattr(page, "_page_box")
+        banner = max(banner, banner_height(page_box))
+        for box in page_box.children:
+            name = getattr(box, "at_keyword", None)
+            if name in heights:
+                found = True
+                padding = box.padding_bottom if name == "@top-left" else box.padding_top
+                heights[name] = max(heights[name], padding + sum(child.margin_height() for child in box.children))
+    if not found:
+        return None
+    header, footer, banner = (value * 0.75 for value in (heights["@top-left"], heights["@bottom-left"], banner))
+    top = PAGE_EDGE + header + (banner + BANNER_GAP if banner else 0.0)   # CSS px -> pt above
+    return round(top, 1), round(PAGE_EDGE + footer, 1), round(PAGE_EDGE - top, 1)
+
+
+def box_splits(document, splits: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """Where each warning box goes on under its repeated label: the signs that begin a page after its first.
+
+    `splits` are the breaks the layout was made with; a part that still runs over a page adds the first sign
+    it put on a later page."""
+    page_of: dict[str, dict[int, int]] = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            if name.startswith(BOX_ANCHOR):
+                box, _, sign = name.rpartition("-")
+                page_of.setdefault(box, {}).setdefault(int(sign), number)
+    out = {box: tuple(starts) for box, starts in splits.items()}
+    for box, pages in page_of.items():
+        starts = sorted(set(out.get(box, ())))
+        count = max(pages) + 1
+        for first, end in zip([0, *starts], [*starts, count]):
+            part = [n for n in range(first, end) if n in pages]
+            later = [n for n in part if pages[n] > pages[part[0]]]
+            if later:
+                starts.append(later[0])
+        if starts:
+            out[box] = tuple(sorted(set(starts)))
+    return out
 
 
 def summary_targets(handout: Handout) -> list[str]:
@@ -146,11 +212,17 @@ def _environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined)
 
 
-def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | None = None) -> str:
+def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | None = None,
+                splits: dict[str, tuple[int, ...]] | None = None, margins: tuple[float, float, float] | None = None) -> str:
     """The HTML page the PDF is made from (translated text escaped, never markup); `targets` gives the page of
-    each section anchor the page-1 summary points to (a first layout does not know them yet)."""
+    each section anchor the page-1 summary points to (a first layout does not know them yet), `splits` the
+    signs at which a warning box goes on, on a new page, under "Label (continued)", `margins` the top and
+    bottom margins in pt that the header's and footer's lines need and the draft banner's place (None: the
+    stylesheet's)."""
     return _environment().get_template(TEMPLATE.name).render(
         summary=_summary(handout, targets or {}),
+        margins=margins,
+        page_names=PAGE_NAMES,
         anchor=_anchor,
         page_of=label_pieces(handout.labels.page_of, {"page", "pages"}),
         footer=footer_lines(handout, ctx.organization, ctx.language.code),
@@ -160,9 +232,12 @@ def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | 
         lang=ctx.language.tag,
         direction=ctx.language.direction,
         page_size=ctx.region.page_size,
-        sections=[_SectionView(section.heading.text, [_block(block, handout) for block in section.blocks],
+        sections=[_SectionView(section.heading.text,
+                               [part for b, block in enumerate(section.blocks)
+                                for part in _parts(_block(block, handout, f"{BOX_ANCHOR}{s}-{b}"), handout,
+                                                   (splits or {}).get(f"{BOX_ANCHOR}{s}-{b}", ()))],
                                section.heading.id)
-                  for section in handout.sections],
+                  for s, section in enumerate(handout.sections)],
         unbroken=functools.partial(unbroken, keep_words=ctx.language.code in KEEP_WORDS),
     )
 
@@ -178,6 +253,20 @@ class _BlockView:
     tier: str = ""
     label: str = ""
     intros: tuple[Text, ...] = ()
+    box: str = ""             # a warning box's id: its signs' anchors are <box>-<n>
+    first: int = 0            # the number of this part's first sign in the whole box
+    continued: bool = False   # a later part of a box that runs over a page: "Label (continued)", no intro
+
+
+def _parts(view: _BlockView, handout: Handout, starts: tuple[int, ...]) -> list[_BlockView]:
+    """A warning box cut before each sign in `starts`: each later part on a new page, under the label again."""
+    if view.kind != "warning" or not starts:
+        return [view]
+    bounds = [0, *(n for n in starts if 0 < n < len(view.items)), len(view.items)]
+    label = fill_label(handout.labels.continued, label=view.label)
+    return [dataclasses.replace(view, items=view.items[a:b], first=a, continued=a > 0,
+                                label=label if a > 0 else view.label, intros=() if a > 0 else view.intros)
+            for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +303,7 @@ def _summary(handout: Handout, targets: dict[str, int]) -> list[_SummaryView]:
     return views
 
 
-def _block(block, handout: Handout) -> _BlockView:
+def _block(block, handout: Handout, box: str = "") -> _BlockView:
     match block:
         case Heading():
             return _BlockView("heading", block.text, level=min(max(block.level, 3), 6))
@@ -225,7 +314,7 @@ def _block(block, handout: Handout) -> _BlockView:
         case WarningBlock():
             return _BlockView("warning", level=WARNING_LABEL_LEVEL, items=block.items, tier=block.tier.value,
                               label=handout.labels.tier(block.tier),
-                              intros=tuple(intro.text for intro in block.intros))
+                              intros=tuple(intro.text for intro in block.intros), box=box)
         case _:
             assert_never(block)
 
