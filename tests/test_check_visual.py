@@ -129,3 +129,25 @@ def test_a_sect_after_other_text_on_the_next_page_is_not_the_box():
     boxes, _ = _boxes(_tree([paragraph, _item_sect(1)]), _pages({0: "Some words.", 1: "Take a walk."}),
                       ["Urgent"])
     assert _urgent(boxes).items == ["Red skin."]
+
+
+def test_a_draft_banner_atop_each_page_does_not_hide_the_continuation():
+    """A translation not yet reviewed has its draft banner (a fixed element) before everything on every page."""
+    banner = "Draft: not yet checked"
+
+    def with_banner(tree):
+        document = tree[0]
+        page1, page2 = document["children"]
+        document["children"] = [{"type": "P", "children": [_span(1, 9)]}, page1,
+                                 {"type": "P", "children": [_span(2, 9)]}, page2]
+        return tree
+
+    pages = _pages({0: "A fever."})
+    for _, _, mcids, _ in pages:
+        mcids[9] = [_glyph(banner, 9, 760)]
+    tree = with_banner(_tree([_item_sect(0)]))
+    boxes, _ = _boxes(tree, pages, ["Urgent"], furniture=[banner])
+    assert _urgent(boxes).items == ["Red skin.", "A fever."]
+    # the crafted bad input: the same page without knowing the banner reads as other text before the box
+    boxes, _ = _boxes(with_banner(_tree([_item_sect(0)])), pages, ["Urgent"])
+    assert _urgent(boxes).items == ["Red skin."]

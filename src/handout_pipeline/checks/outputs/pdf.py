@@ -61,7 +61,8 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
     tiers = expected_tiers(handout)
     with pdfplumber.open(str(path)) as pdf:
         pages = [_paint(pdf, page) for page in pdf.pages]
-        boxes, members = _boxes(pdf.structure_tree, pages, [t.label for t in tiers], language.rtl)
+        boxes, members = _boxes(pdf.structure_tree, pages, [t.label for t in tiers], language.rtl,
+                                furniture=[handout.labels.draft])
         everything = "".join(g.text for glyphs, _, _, _ in pages for g in glyphs)
     compare_boxes(found, tiers, boxes, elsewhere=everything)
     require_summary(found, handout, tiers, boxes, "a box on page 1 before the first section")
@@ -79,7 +80,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
 _BOX_KINDS = ("Sect", "TD")   # a tier box: a WeasyPrint Sect, or the one-cell table LibreOffice tags a DOCX box as
 
 
-def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
+def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, furniture: list[str] = ()):
     """Sects headed by a tier label; their LBody texts; and (text, page, glyphs) of every intro and sign.
 
     The structure tree has one element per page for an element that runs over several pages, so a box split
@@ -88,7 +89,8 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
     heading of another name) continues the box that closed the page before, and its items count as the box's. Each Box also gets `placed`: the
     (kind, text, page index, glyphs) of its label, intros and items, where `check --visual` looks for them.
     `is_label(text, kind)`: whether a heading's text names a tier in a box of that kind (default: its letters
-    equal a label's)."""
+    equal a label's). `furniture`: texts repeated at the top of every page (the draft banner, a fixed
+    element) that do not count as coming before a box's continuation."""
     keys = {letters(label) for label in labels}
     if is_label is None:
         def is_label(text: str, kind: str) -> bool:
@@ -165,7 +167,12 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None):
         for n, child in enumerate(children):
             page = _first_page(child)
             walk(child, depth, first=first and page is not None and
-                 not any(page in set(_pages(c)) for c in children[:n]))
+                 not any(page in set(_pages(c)) and not is_furniture(c) for c in children[:n]))
+
+    furniture_keys = {letters(text) for text in furniture if text}
+
+    def is_furniture(element) -> bool:
+        return bool(furniture_keys) and element.get("type") == "P" and letters(text_of(element)[0]) in furniture_keys
 
     def _continues(element, box: Box) -> bool:
         """No heading of its own, or one that repeats the box's label ("Urgent (continued)"): a Sect opening
