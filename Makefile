@@ -16,7 +16,7 @@ venv: $(STAMP)
 # Reinstalled only when pyproject.toml changes; a second run with everything present does nothing.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,xliff]"
 	@touch $(STAMP)
 
 # axe-core (npm) for the status site's accessibility test, in a project-local folder; the version is pinned

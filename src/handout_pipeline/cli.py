@@ -384,10 +384,10 @@ def review() -> None:
     """Clinical review: a worksheet for the reviewer, their notes back, and their sign-off of each safety message."""
 
 
-def _one_language(project: Project, language: str):
+def _one_language(project: Project, language: str, what: str = "review"):
     (lang,) = project.languages((language,))
     if lang.code == "en":
-        raise HandoutError("English is the source language: there is no translation to review",
+        raise HandoutError(f"English is the source language: there is no translation to {what}",
                            hint="name a translated language with -l, e.g. -l fr")
     return lang
 
@@ -454,6 +454,49 @@ def review_approve(ctx: click.Context, language: str, by: str, messages: tuple[s
         if done.notes_dropped else ""
     click.echo(f"approved {len(done.approved)} safety message(s) of {done.handout} [{lang.tag}]"
                f" ({done.unchanged} already approved and unchanged){dropped} -> {done.record}: commit it")
+
+
+@main.group()
+def xliff() -> None:
+    """XLIFF 1.2 for CAT tools (Crowdin, Phrase, memoQ, Trados): export a catalog, import its translations."""
+
+
+@xliff.command("export")
+@click.option("-l", "--language", required=True, metavar="LANG", help="The language to export.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the XLIFF file (default: <handout>.<lang>.xlf here).")
+@click.pass_context
+@user_errors
+def xliff_export(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
+    """Write one XLIFF 1.2 file: every message with its stable ID, notes, tier and source line."""
+    from handout_pipeline.exchange import xliff as exchange
+
+    project = _project(ctx)
+    lang = _one_language(project, language, "export")
+    handout_id = _one_handout(project, handout_id)
+    out = out_file or Path(exchange.default_name(handout_id, lang))
+    count = exchange.export_xliff(project, lang, handout_id, out)
+    click.echo(f"wrote {out} ({count} units): translate it in your tool, then run 'handout xliff import {out}'")
+
+
+@xliff.command("import")
+@click.argument("xliff_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def xliff_import(ctx: click.Context, xliff_file: Path) -> None:
+    """Take the translations of a translated XLIFF file into its catalog (nothing is written if any unit is bad)."""
+    from handout_pipeline.exchange import xliff as exchange
+
+    project = _project(ctx)
+    done = exchange.import_xliff(project, xliff_file)
+    rel = done.path.relative_to(project.root) if done.path.is_relative_to(project.root) else done.path
+    click.echo(f"{'updated' if done.written else 'unchanged'} {rel}: {done.changed} translation(s) taken, "
+               f"{done.unchanged} unchanged, {done.untranslated} left untranslated in the file")
+    if done.safety_changed:
+        click.echo(f"{len(done.safety_changed)} safety translation(s) changed and now unreviewed "
+                   f"({', '.join(done.safety_changed)}): run 'handout check', then have them reviewed "
+                   f"('handout review export -l {done.language.code}', 'handout review approve')")
 
 
 if __name__ == "__main__":  # pragma: no cover

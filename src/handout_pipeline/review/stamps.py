@@ -29,6 +29,10 @@ def stamp_of(message: Message) -> Stamp | None:
     return None
 
 
+def is_stamp(comment: str) -> bool:
+    return _STAMP.match(comment) is not None
+
+
 def translation_of(message: Message | None) -> str | None:
     """The msgstr of a translated, non-fuzzy singular message, else None."""
     if message is None or message.fuzzy or not isinstance(message.string, str) or not message.string.strip():

@@ -1,0 +1,1 @@
+"""Exchange formats for translation tools (above i18n and review: they read catalogs and review records)."""
