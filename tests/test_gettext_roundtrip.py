@@ -163,3 +163,24 @@ def test_check_options_write_nothing_and_fail_when_out_of_date(mini_root, cli):
 ])
 def test_wrapping_unusual_text(text, width, expected):
     assert poformat.format_string("", "msgid", text, width) == expected
+
+
+def test_an_empty_header_value_of_the_file_does_not_win(tmp_path):
+    # Found by hypothesis (test_properties): the file's empty Content-Type was written back, and the merged
+    # catalog could not be read again ("charset none").
+    from handout_pipeline.i18n.catalogs import merge
+    from handout_pipeline.languages import get_language
+
+    from unittest import mock
+
+    from handout_pipeline.i18n import catalogs
+
+    path = tmp_path / "y.po"
+    path.write_bytes(b'msgid ""\nmsgstr """charset=UTF8\\n""Content-Type:"n')
+    fr = get_language("fr")
+    with mock.patch.object(catalogs.shutil, "which", return_value=None):  # Babel alone reads it (msgfmt refuses)
+        old = load_catalog(path, fr)
+    merged = merge(load_catalog(REPO / "tests" / "fixtures" / "mini" / "locales" / "mini.pot"), old, fr)
+    (tmp_path / "merged.po").write_bytes(render(merged))
+    assert "Content-Type: text/plain; charset=utf-8" in (tmp_path / "merged.po").read_text(encoding="utf-8")
+    load_catalog(tmp_path / "merged.po", fr)
