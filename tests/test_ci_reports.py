@@ -93,7 +93,7 @@ def test_junit_is_valid_and_names_the_po_entry_and_o_writes_only_the_file(broken
     assert "<testsuite" not in result.output and len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("FAILED: 1 error(s)") and str(target) in result.output
     root = assert_valid_junit(target.read_text())
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("16", "1", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("18", "1", "0")  # 9 suites (checks) x 2 languages
     assert float(root.get("time")) > 0
     suite = next(s for s in root.iter("testsuite") if s.get("name") == "warning-signs")
     (failure,) = suite.iter("failure")

@@ -41,9 +41,12 @@ RULES = {
     "glyphs": ("Every character has a glyph in the fonts the PDF and DOCX use", "Install the font or reword"),
     "readability": ("Plain language: grade level, sentence length, rare words", "Simplify the sentence"),
     "catalogs": ("The translation template is current with the source", "Run 'handout extract', then 'handout update'"),
+    "qa": ("Translator QA: no dropped sentence, doubled word, changed end punctuation, French spacing or English "
+           "left in place", "Fix the translation, or add the Weblate flag named to the PO entry if it is right"),
     "input": ("The files could be read", "Fix the file at the line named, then run the check again"),
 }
-JUNIT_SUITES = ("warning-signs", "content", "integrity", "lint", "outputs", "glyphs", "readability", "catalogs")
+JUNIT_SUITES = ("warning-signs", "content", "integrity", "lint", "outputs", "glyphs", "readability", "catalogs",
+                "qa")
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CODEQUALITY_SEVERITY = {"error": "blocker", "warning": "minor", "info": "info"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -11,6 +11,7 @@ from handout_pipeline.checks.lint import lint_findings
 from handout_pipeline.checks.locate import with_locations
 from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
 from handout_pipeline.checks.outputs import output_findings
+from handout_pipeline.checks.qa import qa_findings
 from handout_pipeline.checks.readability import readability
 from handout_pipeline.checks.review import project_review_findings
 from handout_pipeline.i18n import catalogs
@@ -57,6 +58,8 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
                 catalog = catalogs.load_catalog(path, language) if path.exists() else None
                 found += catalog_findings(handout_id, language, template_units, catalog, cfg, po_rel, identifier)
                 found += project_review_findings(project, handout_id, language, template_units, catalog)
+                found += qa_findings(handout_id, language, template_units, catalog, po_rel,
+                                     canadian=project.config.region.country == "CA")
                 if catalog is not None:
                     metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
             translated = translate(source, catalog, language)

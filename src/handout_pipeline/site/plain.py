@@ -33,6 +33,9 @@ _PLAIN = {
                    "can be checked or built.",
                    "Open the file named below in Poedit or a text editor, fix the line named and save it, or "
                    "restore the file from version control."),
+    "qa": ("A translation may have a slip a translator's tool would catch: a sentence left out, a word written twice, "
+           "different punctuation at the end, French spacing, or English left in place.",
+           "Ask the translator to look at the message named; if it is right as it is, they add the flag named to it."),
     "catalogs": ("The translation template is out of date with the English handout.",
                  "Run 'handout extract', then 'handout update'."),
 }
