@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    check: str            # e.g. "warning-signs", "integrity", "content", "lint", "outputs", "glyphs", "readability"
+    check: str            # e.g. "warning-signs", "integrity", "content", "lint", "outputs", "glyphs", "readability", "qa"
     severity: str         # "error" | "warning" | "info"
     handout: str
     language: str         # BCP 47 tag

@@ -165,7 +165,7 @@ def double_words(english: str, translation: str, base: str = "") -> list[str]:
         pattern = rf"(?<![\w-]){regex.escape(word)}\s+{regex.escape(word)}(?![\w-])"
         if regex.search(pattern, english, regex.I):
             continue  # the English says it twice too
-        found.append(f"{word} {match.group(3)}")
+        found.append(word)
     return found
 
 
