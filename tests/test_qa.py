@@ -50,6 +50,8 @@ BAD = [
     ("ignore-double-space", "Take your pills.", "Prenez  vos comprimés.", "fr"),
     ("ignore-same", "Take your pills.", "Take your pills.", "fr"),
     ("ignore-same", "Ice your knee.", "ice your  knee.", "ko"),
+    ("ignore-same", "Medicines", "Medicines", "fr"),       # one word, rare in French (wordfreq Zipf 1.5)
+    ("ignore-same", "Medicines", "Medicines", "zh_Hans"),  # one Latin word in a Chinese catalog
 ]
 
 
@@ -86,6 +88,7 @@ GOOD = [
     ("closing bracket after the stop", "Call 911 (lost consciousness).", "Appelez (perte de connaissance).", "fr", ()),
     ("ellipsis written two ways", "Wait...", "Attendez…", "fr", ()),
     ("one word the same in both languages", "Urgent", "Urgent", "fr", ()),
+    ("one word common in Spanish too", "Total", "Total", "es", ()),
     ("placeholder-only label", "Version {version}", "Version {version}", "fr", ()),
     ("emphasis around the end", "Do *not* run.", "Ne courez *pas*.", "fr", ()),
     ("Thai writes no full stop", "Rest your knee. Do not run.", "พักเข่าของคุณ ห้ามวิ่ง", "th", ("ignore-end-stop",)),
