@@ -147,7 +147,9 @@ def test_one_chapter_per_warning_tier_inside_its_section(project, built, code):
     chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
     blocks = list(warning_blocks(handout))
     ordered = [chapters[element] for element in tiers.child_element_ids]
-    assert [c.sub_frames["TIT2"].text for c in ordered] == [[handout.labels.tier(b.tier)] for b in blocks]
+    assert [c.sub_frames["TIT2"].text for c in ordered] == [[audio.tier_chapter_title(handout, b)] for b in blocks]
+    assert all(c.sub_frames["TIT2"].text[0].startswith(handout.labels.tier(b.tier) + ": ")
+               for c, b in zip(ordered, blocks))
     section = chapters["when-to-call"]
     assert all(section.start_time < c.start_time < c.end_time <= section.end_time for c in ordered)
     assert all(a.end_time <= b.start_time for a, b in zip(ordered, ordered[1:]))
@@ -198,6 +200,41 @@ def test_segments_are_joined_with_their_pauses_as_silence():
     assert audio_bytes == spoken[0] + bytes(2 * silence) + spoken[1]
 
 
+@pytest.mark.parametrize("code", BUILT)
+def test_narration_is_normalised_to_speech_loudness(built, code):
+    import miniaudio
+    import numpy as np
+
+    from handout_pipeline.writers import audio_loudness
+
+    decoded = miniaudio.decode(built[code], output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                               sample_rate=22050)
+    samples = np.asarray(decoded.samples, dtype=np.float64) / 32768.0
+    assert abs(audio_loudness.loudness(samples, 22050) - audio_loudness.TARGET_LUFS) < 0.5
+    assert 20 * np.log10(np.abs(samples).max()) < -0.5       # limited, not clipped (MP3 overshoot included)
+    tag = ID3(io.BytesIO(built[code])).getall("TXXX:loudness")[0].text[0]
+    assert tag.endswith("LUFS (ITU-R BS.1770, target -16)")
+
+
+def test_loudness_normalisation_lifts_quiet_speech_and_limits_peaks():
+    import numpy as np
+
+    from handout_pipeline.writers import audio_loudness
+
+    rate = 22050
+    t = np.arange(rate * 3) / rate
+    # Speech-like: a 200 Hz tone in syllable bursts, quiet (-30 dBFS) with one loud click.
+    burst = (np.sin(2 * np.pi * 4 * t) > 0).astype(float)
+    quiet = 0.03 * np.sin(2 * np.pi * 200 * t) * burst
+    quiet[rate] = 0.9
+    pcm = (quiet * 32767).astype("<i2").tobytes()
+    out, level = audio_loudness.normalise(pcm, rate)
+    samples = np.frombuffer(out, dtype="<i2") / 32768.0
+    assert abs(level - audio_loudness.TARGET_LUFS) < 0.25
+    assert np.abs(samples).max() <= 10 ** (audio_loudness.CEILING_DBFS / 20) + 1e-4
+    assert audio_loudness.normalise(bytes(2 * rate), rate)[0] == bytes(2 * rate)   # silence stays silence
+
+
 def test_same_input_same_bytes_whatever_was_spoken_before(project, built):
     """eSpeak keeps state between utterances; a fresh synthesis process per narration hides it."""
     get_writer("mp3").write(*localized(project, "fr"))
@@ -240,11 +277,60 @@ def test_spaced_number_is_three_digit_words_in_every_voice(code):
     assert toneless(phoneme_words(voice, "911")) != digits
 
 
-@pytest.mark.parametrize("code", ["en", "fr", "ar", "zh_Hans", "pa"])
+@pytest.mark.parametrize("code", ["en", "fr", "ar", "pa"])
 def test_script_has_spaced_numbers_only(project, code):
     script = audio.narration_script(*localized(project, code))
     assert any("9 1 1" in line for line in script) and any("8 1 1" in line for line in script)
     assert not any(re.search(r"911|811", line) for line in script)
+
+
+def test_english_tier_chapters_say_label_and_intro(project, built):
+    tags = ID3(io.BytesIO(built["en"]))
+    chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
+    (tiers,) = [t for t in tags.getall("CTOC") if t.element_id == "warnings"]
+    assert [chapters[e].sub_frames["TIT2"].text[0] for e in tiers.child_element_ids] == [
+        "Emergency: Call 911 if:", "Urgent: Call your doctor now if:",
+        "Watch closely: Watch for changes and call your doctor if:"]
+
+
+@needs_espeak_cli
+def test_mandarin_says_yao_for_one_in_phone_numbers(project):
+    handout, ctx = localized(project, "zh_Hans")
+    script = audio.narration_script(handout, ctx)
+    assert any("9 幺 幺" in line for line in script) and any("8 幺 幺" in line for line in script)
+    assert not any(re.search(r"[0-9] ?1|911|811", line) for line in script)
+    voice = ctx.language.voice
+    said = phoneme_words(voice, audio.spoken_phone("911", ctx.language))
+    assert said[1:] == ["j'Au55", "j'Au55"], said          # yāo, not yī (j'i55)
+    assert phoneme_words(voice, "1") == ["j'i55"]         # counting 1 is yī: the trap
+    # Cantonese (zh_Hant, sit/yue) keeps its own 1; Mandarin's yāo is not Cantonese usage.
+    assert audio.spoken_phone("911", get_language("zh_Hant")) == "9 1 1"
+
+
+def _french(before: str) -> "audio.Text":
+    from handout_pipeline.model import Span
+    return (Span(before), Span("1800", fact="nurse_line"), Span(" pour des conseils."))
+
+
+@needs_espeak_cli
+@pytest.mark.parametrize("before", ["Appelez les ", "Vous avez ", "Appelez aux ", "Composez le "])
+def test_no_french_liaison_into_a_phone_number(before):
+    """eSpeak NG links "des 1" as "dez un" (z2 before W~); a phone number must start on its own."""
+    trap = phonemes("roa/fr", before + "1 8 0 0")
+    if before.strip().endswith("le"):
+        assert "2 'W~" not in trap
+    else:
+        assert re.search(r"[ztnp]2 'W~", trap), trap      # the trap is real for these words
+    said = phonemes("roa/fr", audio.spoken_text(_french(before), get_language("fr")))
+    assert not re.search(r"[ztnp]2\s*'W~", said), said
+    assert re.search(r"'W~ _\|y'i zer'o zer'o", said), said   # still "un huit zéro zéro"
+
+
+def test_french_break_only_after_a_linking_word():
+    fr = get_language("fr")
+    assert audio.spoken_text(_french("Composez le "), fr) == "Composez le 1 8 0 0 pour des conseils."
+    assert audio.spoken_text(_french("Vous avez "), fr) == "Vous avez, 1 8 0 0 pour des conseils."
+    assert audio.spoken_text(_french("Vous avez "), get_language("en")) == "Vous avez 1 8 0 0 pour des conseils."
 
 
 # --- voices ----------------------------------------------------------------------------------------

@@ -289,6 +289,46 @@ def test_mp3_replaced_by_silence_of_the_same_length_with_tags_kept_fails(root):
     assert_named(found, "fr", "mp3", EMERGENCY, "silent")
 
 
+def _reencode(path: Path, scale: float) -> None:
+    """The MP3's own speech at another volume, every tag (chapters, script) kept."""
+    import array
+
+    import lameenc
+    import miniaudio
+    from mutagen.id3 import ID3
+
+    decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                                    sample_rate=22050)
+    samples = array.array("h", (max(-32768, min(32767, round(s * scale))) for s in decoded.samples))
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(48)
+    encoder.set_in_sample_rate(22050)
+    encoder.set_out_sample_rate(22050)
+    encoder.set_channels(1)
+    data = bytes(encoder.encode(samples.tobytes()) + encoder.flush())
+    tags = ID3(str(path))
+    buffer = io.BytesIO(data)
+    tags.save(buffer, v2_version=3)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_mp3_too_quiet_for_speech_fails_and_names_its_loudness(root):
+    path = out(root, "ar", "mp3")
+    _reencode(path, 0.25)            # -12 dB: a patient turns it up and misses nothing, but would have to
+    agree(root, "ar", "mp3")
+    exit_code, found = errors(root, "ar")
+    assert exit_code == 1
+    assert any("MP3" in f["detail"] and "loudness is -28" in f["detail"] for f in found), found
+
+
+def test_mp3_re_encoded_at_the_same_loudness_passes(root):
+    path = out(root, "zh_Hans", "mp3")
+    _reencode(path, 1.0)             # another encoder pass (an unusual but correct file) stays at -16 LUFS
+    agree(root, "zh_Hans", "mp3")
+    exit_code, found = errors(root, "zh_Hans")
+    assert exit_code == 0, found
+
+
 # ---- expectations ---------------------------------------------------------------------------------------
 
 def test_a_sign_that_normalises_to_nothing_is_an_error_never_a_match():

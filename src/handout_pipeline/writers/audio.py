@@ -12,12 +12,14 @@ from typing import assert_never
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TXXX, USLT, CTOCFlags
 
+from handout_pipeline.i18n.units import (glossary_contexts, heading_context, intro_context, item_context,
+                                         label_context, paragraph_context)
 from handout_pipeline.inline import normalise_space
 from handout_pipeline.languages import Language, get_language
 from handout_pipeline.model import (BulletList, Handout, Heading, Paragraph, Text, WarningBlock,
-                                    plain, walk_items)
+                                    plain, walk_items, warning_blocks)
 from handout_pipeline.writers import RenderContext, WriterUnavailable
-from handout_pipeline.writers import audio_synth
+from handout_pipeline.writers import audio_loudness, audio_synth
 from handout_pipeline.writers.audio_synth import SAMPLE_RATE
 
 BIT_RATE = 48                # kbit/s CBR: clear speech at 22050 Hz mono, ~360 kB a minute
@@ -54,56 +56,84 @@ class Cue:
     pause_ms: int
     section: int | None = None   # index of the section it belongs to; None: title, glossary, attribution
     tier: int | None = None      # index of the warning block it belongs to (label, intros, signs)
+    message_id: str | None = None  # the catalog message (msgctxt) it says: what a recording replaces
 
 
-def spoken_phone(number: str) -> str:
-    """A phone number as eSpeak reads it digit by digit ("911" -> "9 1 1"); groups kept apart by commas."""
+# How a language says the digit 1 in a phone number, where that differs from counting: Mandarin says yāo
+# (幺), not yī, so that 1 is not heard as 7 (qī). eSpeak NG's cmn dictionary reads 幺 as j'Au55 (yāo).
+_PHONE_ONE = {"cmn": "幺"}
+# French: a word ending in one of these letters links to a following vowel (liaison): "des 1" is said "dez un".
+# Before a phone number that is wrong ("vous avez, 1 8 0 0"), so a short break goes between them.
+_LIAISON = re.compile(r"[sxztdnp]\Z", re.IGNORECASE)
+
+
+def spoken_phone(number: str, language: Language | None = None) -> str:
+    """A phone number as its language says one, digit by digit ("911" -> "9 1 1"); groups kept apart by commas."""
+    one = _PHONE_ONE.get(speech_language(language)) if language is not None else None
     groups = [group for group in re.split(r"[^\d]+", number) if group]
-    return ", ".join(" ".join(group) for group in groups)
+    digits = [" ".join(one if one and digit in "1\u0661\u06f1" else digit for digit in group) for group in groups]
+    return ", ".join(digits)
 
 
-def narration(handout: Handout) -> list[Cue]:
+def speech_language(language: Language) -> str:
+    """The spoken language of a written one: Traditional Chinese is narrated in Cantonese here, Simplified in
+    Mandarin (by the voice when it says, e.g. sit/yue)."""
+    if language.base == "zh":
+        return "yue" if "yue" in (language.voice or "").lower() else "cmn"
+    return language.base
+
+
+def narration(handout: Handout, language: Language | None = None) -> list[Cue]:
     """Every utterance in reading order: title, sections, glossary, attribution."""
-    cues = [Cue(spoken_text(handout.title), PAUSE_TITLE)]
+    lang = language or get_language(handout.language)
+    say = lambda text: spoken_text(text, lang)  # noqa: E731
+    cues = [Cue(say(handout.title), PAUSE_TITLE, message_id="title")]
     for index, section in enumerate(handout.sections):
-        part = [Cue(spoken_text(section.heading.text), PAUSE_HEADING, index)]
+        part = [Cue(say(section.heading.text), PAUSE_HEADING, index, message_id=heading_context(section.heading.id))]
         for block in section.blocks:
-            part += _end_block(_block_cues(block, handout, index))
+            part += _end_block(_block_cues(block, handout, index, say))
         cues += _end_with(part, PAUSE_SECTION)
     cues = _number_tiers(cues)
     if handout.glossary:
-        part = [Cue(_clean(handout.labels.glossary), PAUSE_HEADING)]
+        part = [Cue(_clean(handout.labels.glossary), PAUSE_HEADING, message_id=label_context("glossary"))]
         for entry in handout.glossary:
-            part += [Cue(_clean(entry.term), PAUSE_TERM), Cue(_clean(entry.definition), PAUSE_PARAGRAPH)]
+            term, definition = glossary_contexts(entry.id)
+            part += [Cue(_clean(entry.term), PAUSE_TERM, message_id=term),
+                     Cue(_clean(entry.definition), PAUSE_PARAGRAPH, message_id=definition)]
         cues += _end_with(part, PAUSE_SECTION)
-    cues.append(Cue(spoken_text(handout.attribution), PAUSE_END))
+    cues.append(Cue(say(handout.attribution), PAUSE_END, message_id="attribution"))
     return [cue for cue in cues if cue.text]
 
 
 def narration_script(handout: Handout, ctx: RenderContext) -> list[str]:
     """Exactly the texts sent to the synthesiser, in reading order (also stored in the MP3's USLT)."""
-    return [cue.text for cue in _spoken(handout, ctx)]
+    return [cue.text for cue in spoken_cues(handout, ctx)]
 
 
-def _spoken(handout: Handout, ctx: RenderContext) -> list[Cue]:
-    cues = narration(handout)
+def spoken_cues(handout: Handout, ctx: RenderContext) -> list[Cue]:
+    """The narration as this build says it: with the draft notice first when the translation is not reviewed."""
+    cues = narration(handout, ctx.language)
     if ctx.draft:  # said first: the listener must know before anything else that this is not reviewed yet
-        cues = [Cue(_clean(handout.labels.draft), PAUSE_TITLE), *cues]
+        cues = [Cue(_clean(handout.labels.draft), PAUSE_TITLE, message_id=label_context("draft")), *cues]
     return cues
 
 
-def _block_cues(block, handout: Handout, section: int) -> list[Cue]:
+def _block_cues(block, handout: Handout, section: int, say) -> list[Cue]:
     match block:
         case Heading():
-            return [Cue(spoken_text(block.text), PAUSE_HEADING, section)]
+            return [Cue(say(block.text), PAUSE_HEADING, section, message_id=heading_context(block.id))]
         case Paragraph():
-            return [Cue(spoken_text(block.text), PAUSE_PARAGRAPH, section)]
+            return [Cue(say(block.text), PAUSE_PARAGRAPH, section, message_id=paragraph_context(block.id))]
         case BulletList():
-            return [Cue(spoken_text(item.text), PAUSE_ITEM, section) for item in walk_items(block.items)]
+            return [Cue(say(item.text), PAUSE_ITEM, section, message_id=item_context(item.id, in_warning=False))
+                    for item in walk_items(block.items)]
         case WarningBlock():
-            label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section, -2)
-            intros = [Cue(spoken_text(intro.text), PAUSE_PARAGRAPH, section, -1) for intro in block.intros]
-            signs = [Cue(spoken_text(item.text), PAUSE_ITEM, section, -1) for item in walk_items(block.items)]
+            label = Cue(_clean(handout.labels.tier(block.tier)), PAUSE_HEADING, section, -2,
+                        label_context(block.tier.value))
+            intros = [Cue(say(intro.text), PAUSE_PARAGRAPH, section, -1, intro_context(intro.id))
+                      for intro in block.intros]
+            signs = [Cue(say(item.text), PAUSE_ITEM, section, -1, item_context(item.id, in_warning=True))
+                     for item in walk_items(block.items)]
             return [label, *intros, *signs]
         case _:
             assert_never(block)
@@ -130,9 +160,18 @@ def _end_with(cues: list[Cue], pause_ms: int) -> list[Cue]:
     return cues
 
 
-def spoken_text(text: Text) -> str:
-    """A text as the narration says it: phone numbers digit by digit, one clean line."""
-    return _clean("".join(spoken_phone(span.text) if span.fact else span.text for span in text))
+def spoken_text(text: Text, language: Language | None = None) -> str:
+    """A text as the narration says it: phone numbers digit by digit as the language says them, one clean line."""
+    out = ""
+    for span in text:
+        if not span.fact:
+            out += span.text
+            continue
+        if language is not None and language.base == "fr" and _LIAISON.search(out.rstrip(" ")) and \
+                out.endswith(" "):
+            out = out.rstrip(" ") + ", "
+        out += spoken_phone(span.text, language)
+    return _clean(out)
 
 
 def _clean(text: str) -> str:
@@ -166,7 +205,7 @@ def expected_duration_range(word_count: int, wpm: int) -> tuple[float, float]:
 
 def inputs(ctx: RenderContext) -> list[Path]:
     """This writer's code and the eSpeak NG voice, dictionary and phoneme data it speaks with."""
-    files = [Path(__file__).resolve(), Path(audio_synth.__file__).resolve()]
+    files = [Path(__file__).resolve(), Path(audio_synth.__file__).resolve(), Path(audio_loudness.__file__).resolve()]
     if ctx.language.voice:
         files += audio_synth.voice_data_files(ctx.language.voice)
     return files
@@ -175,7 +214,7 @@ def inputs(ctx: RenderContext) -> list[Path]:
 def write(handout: Handout, ctx: RenderContext) -> bytes:
     """The narration of a resolved, translated handout as a tagged MP3."""
     voice = _voice(ctx.language)
-    cues = _spoken(handout, ctx)
+    cues = spoken_cues(handout, ctx)
     try:
         pcm = audio_synth.render([cue.text for cue in cues], voice, ctx.words_per_minute)
     except audio_synth.VoiceUnavailable as exc:
@@ -183,8 +222,27 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
                                 hint="the other formats are still built; check the voice in languages.py "
                                      "with `espeak-ng -q -x -v VOICE TEXT`") from None
     audio, starts = _join(pcm, cues)
-    mp3 = _encode(audio)
-    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2)
+    mp3, lufs = _encode_normalised(audio)
+    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2, lufs)
+
+
+def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
+    """The MP3 of `pcm` at the speech loudness target as a player decodes it (the encoder's low-pass takes some
+    loudness away: measured, then made up once); returns it and its loudness."""
+    import miniaudio
+
+    target = audio_loudness.TARGET_LUFS
+    level = target
+    for _ in range(2):
+        louder, _ = audio_loudness.normalise(pcm, SAMPLE_RATE, level)
+        mp3 = _encode(louder)
+        decoded = miniaudio.decode(mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                                   sample_rate=SAMPLE_RATE)
+        heard = audio_loudness.pcm_loudness(decoded.samples.tobytes(), SAMPLE_RATE)
+        if not abs(heard - target) > 0.1:   # also silence (-inf): nothing to make up
+            break
+        level += target - heard
+    return mp3, heard
 
 
 def _voice(language: Language) -> str:
@@ -221,7 +279,7 @@ def _ms(samples: int) -> int:
 
 
 def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], starts: list[int],
-         total: int) -> bytes:
+         total: int, lufs: float) -> bytes:
     """ID3v2.3: title, language, length, one chapter per section, and the narration script."""
     code = iso_639_2(ctx.language)
     title = _clean(plain(handout.title))
@@ -230,6 +288,8 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
     tags.add(TLAN(encoding=3, text=[code]))
     tags.add(TLEN(encoding=3, text=[str(_ms(total))]))
     tags.add(TXXX(encoding=3, desc="eSpeak NG voice", text=[ctx.language.voice or ""]))
+    tags.add(TXXX(encoding=3, desc="loudness", text=[f"{lufs:.1f} LUFS (ITU-R BS.1770, target "
+                                                      f"{audio_loudness.TARGET_LUFS:.0f})"]))
     chapters = _chapters(handout, cues, starts, total)
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=[element for element, *_ in chapters],
@@ -239,7 +299,7 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
                       sub_frames=[TIT2(encoding=3, text=[heading])]))
     # One more chapter per warning block (label, intros, signs), listed in a table of contents of its own,
     # so a player can jump to "Emergency" and the check can listen to exactly that part.
-    warnings = _tier_chapters(cues, starts, total)
+    warnings = _tier_chapters(handout, cues, starts, total)
     if warnings:
         tags.add(CTOC(element_id=TIER_TOC, flags=CTOCFlags.ORDERED,
                       child_element_ids=[element for element, *_ in warnings],
@@ -279,16 +339,24 @@ def tier_chapter_id(index: int) -> str:
     return f"warning-{index}"
 
 
-def _tier_chapters(cues: list[Cue], starts: list[int], total: int):
-    """(element id, start ms, end ms, tier label) per warning block: from its label to the cue after it."""
+def tier_chapter_title(handout: Handout, block: WarningBlock) -> str:
+    """What a player lists for a warning block: its label and intro, "Emergency: Call 911 if:"."""
+    label = _clean(handout.labels.tier(block.tier))
+    intro = " ".join(_clean(plain(intro.text)) for intro in block.intros)
+    return f"{label}: {intro}" if intro else label
+
+
+def _tier_chapters(handout: Handout, cues: list[Cue], starts: list[int], total: int):
+    """(element id, start ms, end ms, title) per warning block: from its label to the cue after it."""
     bounds: dict[int, list[int]] = {}
     for position, cue in enumerate(cues):
         if cue.tier is not None:
             bounds.setdefault(cue.tier, [position, position])[1] = position
+    blocks = list(warning_blocks(handout))
     out = []
     for index, (first, last) in sorted(bounds.items()):
         end = starts[last + 1] if last + 1 < len(starts) else total
-        out.append((tier_chapter_id(index), _ms(starts[first]), _ms(end), cues[first].text))
+        out.append((tier_chapter_id(index), _ms(starts[first]), _ms(end), tier_chapter_title(handout, blocks[index])))
     return out
 
 

@@ -18,15 +18,19 @@ MIN_SPEECH_SHARE = 0.25     # share of a chapter's windows with speech; pauses t
 def check(found: Findings, path: Path, handout: Handout, language: Language, project: Project) -> None:
     from mutagen.id3 import ID3
 
-    from handout_pipeline.writers.audio import TIER_TOC, expected_duration_range, spoken_text, word_count
+    from handout_pipeline.model import warning_blocks
+    from handout_pipeline.writers.audio import (TIER_TOC, expected_duration_range, spoken_text, tier_chapter_title,
+                                                word_count)
 
     tags = ID3(str(path))
     script = "\n".join(str(frame.text) for frame in tags.getall("USLT"))
     lines = script.split("\n")
-    tiers = expected_tiers(handout, spoken=spoken_text)
+    tiers = expected_tiers(handout, spoken=lambda text: spoken_text(text, language))
+    titles = [tier_chapter_title(handout, block) for block in warning_blocks(handout)]
     compare_boxes(found, tiers, _script_boxes(lines, tiers), elsewhere=script)
 
     samples = _decode(path)
+    _check_loudness(found, samples)
     wpm = language.words_per_minute or project.config.words_per_minute
     words = word_count(script, language)
     low, high = expected_duration_range(words, wpm)
@@ -46,9 +50,9 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
                         "run 'handout build --force'")
             continue
         title = "".join(str(f) for f in chapter.sub_frames.getall("TIT2"))
-        if letters(title) != letters(tier.label):
+        if letters(title) != letters(titles[index]):
             found.error(message_id, f"the MP3 chapter for the {tier.tier.value} tier is titled {title!r}, not "
-                        f"{tier.label!r}: run 'handout build --force'")
+                        f"{titles[index]!r}: run 'handout build --force'")
         part = samples[int(chapter.start_time * _RATE / 1000):int(chapter.end_time * _RATE / 1000)]
         seconds = len(part) / _RATE
         spoken = " ".join([tier.label, *(e.text for e in (*tier.intros, *tier.signs))])
@@ -67,6 +71,18 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
 
 
 _RATE = 22050
+
+
+def _check_loudness(found: Findings, samples) -> None:
+    """Speech loudness (ITU-R BS.1770 through pyloudnorm) at the spoken-word target, so one volume suits all."""
+    import numpy as np
+
+    from handout_pipeline.writers.audio_loudness import TARGET_LUFS, TOLERANCE_LU, loudness
+
+    level = loudness(np.asarray(samples, dtype=np.float64) / 32768.0, _RATE)
+    if not abs(level - TARGET_LUFS) <= TOLERANCE_LU:
+        found.error(None, f"the MP3's loudness is {level:.1f} LUFS, not {TARGET_LUFS:.0f} ± {TOLERANCE_LU:.0f} "
+                    "(too quiet or too loud for speech): run 'handout build --force'")
 
 
 def _decode(path: Path):
