@@ -12,14 +12,30 @@ from typing import Any
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.languages import Language, get_language
 
-# The region facts a source may use as {placeholders}; all are phone numbers read digit by digit.
+# The region facts every configuration knows; others are declared under [facts] with their kind.
 KNOWN_FACTS = {
     "emergency_number": "the emergency phone number, e.g. 911",
     "nurse_line": "the nurse advice phone line, e.g. 811 (leave out where there is none)",
 }
 REQUIRED_FACTS = {"emergency_number"}
+# What a fact can be: a phone number (validated with libphonenumber, read digit by digit), or a short text.
+FACT_KINDS = {"phone": "a phone number, read out digit by digit", "text": "a short text, e.g. opening hours"}
+_REGION_SETTINGS = ("name", "page_size", "country")
 PAGE_SIZES = {"letter", "a4", "legal"}
-_PHONE = re.compile(r"[0-9][0-9 -]{1,30}\Z")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{1,30}\Z")
+_FACT_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A named fact of the place a handout may use as {name}: its kind and what it is (for translators)."""
+
+    name: str
+    kind: str          # "phone" or "text"
+    description: str = ""
+
+
+BUILTIN_FACTS = {name: Fact(name, "phone", about) for name, about in KNOWN_FACTS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +45,12 @@ class Region:
     page_size: str
     facts: dict[str, str]
     country: str | None = None   # ISO 3166 code whose emergency numbers the gate knows (default: the code)
+    text_facts: frozenset[str] = frozenset()   # the facts of kind "text" (the others are phone numbers)
+
+    @property
+    def phones(self) -> dict[str, str]:
+        """The region's phone-number facts (emergency_number, nurse_line, declared phone facts)."""
+        return {k: v for k, v in self.facts.items() if k not in self.text_facts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +98,7 @@ class Config:
     po_width: int | None = 79   # [catalogs] width: PO line width as GNU gettext's --width; None: wrap = false
     organization: Organization | None = None   # [organization]: name and phone in the PDF and DOCX footers
     site: SiteConfig = field(default_factory=SiteConfig)   # [site]: refresh the status site after build/check
+    facts: dict[str, Fact] = field(default_factory=lambda: dict(BUILTIN_FACTS))  # built-in and [facts]
 
     @property
     def source_dir(self) -> Path:
@@ -88,6 +111,11 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return self.root / "output"
+
+    @property
+    def fact_names(self) -> frozenset[str]:
+        """Every fact a source may use as {name} or when=/unless=: the built-in ones and [facts]."""
+        return frozenset(self.facts)
 
     def language(self, name: str) -> Language:
         """The configured language (with its [language.X] overrides) that `name` names, else the defaults."""
@@ -146,7 +174,7 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
-    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization", "site"}
+    known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization", "site", "facts"}
     for key in data:
         if key not in known_top:
             raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
@@ -158,8 +186,9 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     langs = _apply_overrides(path, data.get("language", {}), langs, prefix)
     if len({lang.code for lang in langs}) != len(langs):
         raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
-    region = _parse_region(path, data, prefix)
-    regions = tuple(region if code == region.code else _parse_region(path, {**data, "region": code}, prefix)
+    facts = _parse_facts(path, data.get("facts", {}), prefix)
+    region = _parse_region(path, data, prefix, facts)
+    regions = tuple(region if code == region.code else _parse_region(path, {**data, "region": code}, prefix, facts)
                     for code in data.get("regions", {}))
     audio = data.get("audio", {})
     if not isinstance(audio, dict):
@@ -174,7 +203,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions,
                   _parse_po_width(path, data.get("catalogs", {}), prefix),
                   _parse_organization(path, data.get("organization"), prefix),
-                  _parse_site(root, path, data.get("site", {}), prefix))
+                  _parse_site(root, path, data.get("site", {}), prefix), facts)
 
 
 def _parse_site(root: Path, path: Path, table: Any, prefix: str) -> SiteConfig:
@@ -196,6 +225,62 @@ def _parse_site(root: Path, path: Path, table: Any, prefix: str) -> SiteConfig:
         raise _fail(path, f"{key}.dir", "must be a folder inside the content root, in quotes",
                     'e.g. dir = "output/site" (a path on this machine would not work on the next one)')
     return SiteConfig(tuple(dict.fromkeys(after)), root / folder)
+
+
+def _parse_facts(path: Path, table: Any, prefix: str) -> dict[str, Fact]:
+    """[facts]: name = "phone" | "text", or name = { kind = "phone", description = "..." }."""
+    key = prefix + "facts"
+    if not isinstance(table, dict):
+        raise _fail(path, key, "must be a table", 'write [facts] and e.g. poison_control = "phone" below it')
+    facts = dict(BUILTIN_FACTS)
+    kinds = ", ".join(f'"{k}"' for k in FACT_KINDS)
+    for name, spec in table.items():
+        where = f"{key}.{name}"
+        if not _FACT_NAME.match(name) or name in _REGION_SETTINGS:
+            raise _fail(path, where, "is not a usable fact name",
+                        "use lowercase letters, digits and '_', starting with a letter, e.g. poison_control")
+        if isinstance(spec, str):
+            spec = {"kind": spec}
+        if not isinstance(spec, dict) or set(spec) - {"kind", "description"}:
+            raise _fail(path, where, "must be a kind or a table with kind and description",
+                        f'e.g. {name} = "phone", or {name} = {{ kind = "phone", description = "the Poison Control line" }}')
+        kind, description = spec.get("kind"), spec.get("description", "")
+        if kind not in FACT_KINDS:
+            raise _fail(path, f"{where}" + ("" if isinstance(table[name], str) else ".kind"),
+                        f"is not a kind of fact ({kind!r})", f"use one of: {kinds}")
+        if not isinstance(description, str) or len(description) > 200:
+            raise _fail(path, f"{where}.description", "must be text (up to 200 characters)",
+                        'e.g. description = "the Poison Control phone line"')
+        if name in BUILTIN_FACTS and kind != "phone":
+            raise _fail(path, where, "is a built-in phone-number fact", f'write {name} = "phone" or leave it out')
+        facts[name] = Fact(name, kind, " ".join(description.split()) or facts.get(name, Fact(name, kind)).description)
+    return facts
+
+
+def _check_phone(path: Path, key: str, value: Any, country: str | None, strict: bool) -> None:
+    """A phone fact: digits (with spaces, -, ( ) or a leading +), and where the country is known one that
+    libphonenumber says is a real number there (a short number such as 811, or a full number)."""
+    if not isinstance(value, str) or not _PHONE.match(value.strip()):
+        name = key.rsplit(".", 1)[-1]
+        raise _fail(path, key, "must be a phone number written as a string of digits (spaces, -, ( ) and a "
+                    "leading + allowed)", f'e.g. {name} = "{"911" if name == "emergency_number" else "1-800-222-1222"}"')
+    if not strict or country is None:
+        return
+    import phonenumbers
+    from phonenumbers import shortnumberinfo
+
+    digits = re.sub(r"\D", "", value)
+    try:
+        number = phonenumbers.parse(value if len(digits) > 6 else digits, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    ok = number is not None and (shortnumberinfo.is_valid_short_number_for_region(number, country)
+                                 if len(digits) <= 6 and not value.strip().startswith("+")
+                                 else phonenumbers.is_valid_number(number))
+    if not ok:
+        raise _fail(path, key, f"({value}) is not a phone number in {country} (libphonenumber's numbering plan)",
+                    "check the digits; give the full number with its area code, or a short number "
+                    f"that works in {country}, or set country = \"XX\" in the region")
 
 
 _ORG_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{1,30}\Z")
@@ -276,7 +361,7 @@ def _apply_overrides(path: Path, table: Any, langs: tuple[Language, ...], prefix
     return tuple(by_code[lang.code] for lang in langs)
 
 
-def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:
+def _parse_region(path: Path, data: dict[str, Any], prefix: str, declared: dict[str, Fact] | None = None) -> Region:
     code = data.get("region")
     regions = data.get("regions", {})
     if not isinstance(code, str) or not isinstance(regions, dict) or code not in regions:
@@ -293,20 +378,29 @@ def _parse_region(path: Path, data: dict[str, Any], prefix: str) -> Region:
     country = table.get("country", code if re.fullmatch(r"[A-Z]{2}", code) else None)
     if country is not None and (not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country)):
         raise _fail(path, f"{where}.country", "must be a two-letter country code", 'e.g. country = "CA"')
+    declared = declared or dict(BUILTIN_FACTS)
     facts: dict[str, str] = {}
     for key, value in table.items():
-        if key in ("name", "page_size", "country"):
+        if key in _REGION_SETTINGS:
             continue
-        if key not in KNOWN_FACTS:
+        fact = declared.get(key)
+        if fact is None:
             raise _fail(path, f"{where}.{key}", "is not a known region fact",
-                        f"use one of: name, page_size, country, {', '.join(KNOWN_FACTS)}")
-        if not isinstance(value, str) or not _PHONE.match(value):
-            raise _fail(path, f"{where}.{key}", "must be a phone number written as a string of digits",
-                        f'e.g. {key} = "911"')
-        facts[key] = value
+                        f"declare it first: add {key} = \"phone\" (or \"text\") under [facts]; "
+                        f"known here: {', '.join((*_REGION_SETTINGS, *declared))}")
+        if fact.kind == "phone":
+            _check_phone(path, f"{where}.{key}", value, country, strict=key != "emergency_number")
+            facts[key] = value.strip()
+        else:
+            if not isinstance(value, str) or not value.strip() or len(value) > 200 or re.search(
+                    r"[{}\x00-\x1f\x7f]", value):
+                raise _fail(path, f"{where}.{key}", "must be plain text in quotes (up to 200 characters, no braces or control characters)",
+                            f'e.g. {key} = "Monday to Friday, 8 am to 5 pm"')
+            facts[key] = " ".join(value.split())
     for key in REQUIRED_FACTS - facts.keys():
         raise _fail(path, f"{where}.{key}", "is missing", f"add {key} = \"...\" ({KNOWN_FACTS[key]})")
-    return Region(code, str(name), page.lower(), facts, country)
+    text_facts = frozenset(k for k in facts if declared[k].kind == "text")
+    return Region(code, str(name), page.lower(), facts, country, text_facts)
 
 
 def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:

@@ -56,8 +56,10 @@ def placeholders_in(source: str) -> list[str]:
     return [m.group(1) for m in PLACEHOLDER.finditer(source)]
 
 
-def fill_facts(text: Text, facts: dict[str, str]) -> Text:
-    """Replace `{name}` fields by the region's facts; each filled value becomes its own span."""
+def fill_facts(text: Text, facts: dict[str, str], text_facts: frozenset[str] = frozenset()) -> Text:
+    """Replace `{name}` fields by the region's facts; each filled value becomes its own span. A phone number
+    keeps its fact name (writers keep it on one line, left to right, and read it digit by digit); a text fact
+    (in `text_facts`) is ordinary text."""
     out: list[Span] = []
     for span in text:
         pos = 0
@@ -67,7 +69,7 @@ def fill_facts(text: Text, facts: dict[str, str]) -> Text:
                 continue
             if m.start() > pos:
                 out.append(Span(span.text[pos:m.start()], span.strong, span.emphasis))
-            out.append(Span(facts[name], span.strong, span.emphasis, fact=name))
+            out.append(Span(facts[name], span.strong, span.emphasis, fact=None if name in text_facts else name))
             pos = m.end()
         if pos < len(span.text):
             out.append(Span(span.text[pos:], span.strong, span.emphasis))

@@ -10,7 +10,7 @@ from babel.messages.catalog import Catalog
 from handout_pipeline.config import Config, load_config
 from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n.catalogs import load_catalog, po_path, pot_path
-from handout_pipeline.i18n.translate import Translated, resolve, translate
+from handout_pipeline.i18n.translate import Translated, missing_facts, resolve, translate
 from handout_pipeline.languages import Language, get_language
 from handout_pipeline.model import Handout
 from handout_pipeline.reader import HANDOUT_ID, read_handout
@@ -52,7 +52,7 @@ class Project:
         return f"source/{handout_id}.md"
 
     def handout(self, handout_id: str) -> Handout:
-        return read_handout(self.source_path(handout_id))
+        return read_handout(self.source_path(handout_id), self.config.fact_names)
 
     def languages(self, wanted: tuple[str, ...] = (), translated_only: bool = False) -> tuple[Language, ...]:
         configured = self.config.translated_languages if translated_only else self.config.languages
@@ -83,8 +83,13 @@ class Project:
     def localized(self, handout_id: str, language: Language, handout: Handout | None = None) -> Translated:
         """The handout in `language`, variants chosen and placeholders filled for the region."""
         source = handout or self.handout(handout_id)
+        region = self.config.region
+        for name in missing_facts(source, region.facts):
+            raise HandoutError(f"the handout uses {{{name}}} but region {region.code} ({region.name}) has no {name}",
+                               self.config.path, hint=f"add {name} = \"...\" under [regions.{region.code}], or mark "
+                               f"the text that uses it when={name} in {self.source_rel(handout_id)}")
         translated = translate(source, self.catalog(language, handout_id), language)
-        return Translated(resolve(translated.handout, self.config.region.facts), translated.missing)
+        return Translated(resolve(translated.handout, region.facts, region.text_facts), translated.missing)
 
     def render_context(self, language: Language):
         from handout_pipeline.writers import RenderContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import yaml
 from markdown_it import MarkdownIt
@@ -15,7 +15,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from handout_pipeline.config import KNOWN_FACTS
 from handout_pipeline.errors import HandoutError
-from handout_pipeline.inline import normalise_space, parse_inline, placeholders_in
+from handout_pipeline.inline import PLACEHOLDER_NAME, normalise_space, parse_inline, placeholders_in
 from handout_pipeline.model import (
     Block, BulletList, GlossaryEntry, Handout, Heading, ListItem, Meta, Paragraph, Section, Tier,
     WarningBlock,
@@ -58,8 +58,9 @@ def _describe(node_type: str) -> str:
 _MD = _parser()
 
 
-def read_handout(path: Path) -> Handout:
-    """Parse one handout source; every problem is a HandoutError naming the file and line."""
+def read_handout(path: Path, facts: Collection[str] | None = None) -> Handout:
+    """Parse one handout source; every problem is a HandoutError naming the file and line. `facts`: the
+    region facts the configuration knows ({name} and when=/unless=); default: the built-in ones."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")  # Notepad and Word start UTF-8 files with a byte-order mark
@@ -70,10 +71,10 @@ def read_handout(path: Path) -> Handout:
         raise HandoutError("is not UTF-8 text", path, line, "save the file as UTF-8") from None
     except OSError as exc:
         raise HandoutError(f"cannot be read ({exc.strerror})", path) from None
-    return parse_handout(text, path)
+    return parse_handout(text, path, facts)
 
 
-def parse_handout(text: str, path: Path) -> Handout:
+def parse_handout(text: str, path: Path, facts: Collection[str] | None = None) -> Handout:
     """Parse handout source text; `path` names the file in errors and must be <id>.md."""
     # The same line endings as markdown-it, so that the line numbers of both agree.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -86,7 +87,8 @@ def parse_handout(text: str, path: Path) -> Handout:
         raise HandoutError("has no front matter", path, 1,
                            "start the file with a '---' line, the title/id/language fields, and another '---'")
     front = _front_matter(children[0], path)
-    reader = _BlockReader(path, text.split("\n"))
+    reader = _BlockReader(path, text.split("\n"), tuple(KNOWN_FACTS) if facts is None else
+                         tuple(sorted(facts, key=lambda f: (f not in KNOWN_FACTS, f))))
     sections = reader.sections(children[1:])
     attribution = normalise_space(front["attribution"])
     title = normalise_space(front["title"])
@@ -206,8 +208,9 @@ def _glossary(entries: Any, path: Path, line: int, entry_lines: list[int]) -> li
 class _BlockReader:
     """Turns the syntax tree into sections; remembers IDs and placeholders to catch repeats."""
 
-    def __init__(self, path: Path, lines: list[str]) -> None:
+    def __init__(self, path: Path, lines: list[str], facts: tuple[str, ...] = tuple(KNOWN_FACTS)) -> None:
         self.path = path
+        self.facts = facts
         self.lines = lines
         self.ids: dict[str, int] = {}
         self.placeholders: set[str] = set()
@@ -281,9 +284,11 @@ class _BlockReader:
         attrs: dict[str, str] = {}
         for pair in extra:
             key, _, value = pair.partition("=")
-            if key not in ("when", "unless") or value not in KNOWN_FACTS:
+            if key not in ("when", "unless") or value not in self.facts:
+                declare = (f"; or declare {value} under [facts] in handout.toml" if key in ("when", "unless")
+                           and PLACEHOLDER_NAME.match(value) else "")
                 raise self.error(node, f"unknown attribute '{pair}' on {{#{ident}}}",
-                                 f"use when=FACT or unless=FACT with FACT one of: {', '.join(KNOWN_FACTS)}")
+                                 f"use when=FACT or unless=FACT with FACT one of: {', '.join(self.facts)}{declare}")
             attrs[key] = value
         if not source:
             raise self.error(node, f"block {{#{ident}}} has no text", "write the text before the ID")
@@ -294,9 +299,11 @@ class _BlockReader:
 
     def check_placeholders(self, source: str, line: int) -> None:
         for name in placeholders_in(source):
-            if name not in KNOWN_FACTS:
+            if name not in self.facts:
+                declare = (f", or declare it: {name} = \"phone\" (or \"text\") under [facts] in handout.toml and "
+                           f"its value under each [regions.X]" if PLACEHOLDER_NAME.match(name) else "")
                 raise HandoutError(f"unknown placeholder {{{name}}}", self.path, line,
-                                   f"use one of: {', '.join('{' + k + '}' for k in KNOWN_FACTS)}")
+                                   f"use one of: {', '.join('{' + k + '}' for k in self.facts)}{declare}")
             self.placeholders.add(name)
 
     def heading(self, node: SyntaxTreeNode) -> Heading:

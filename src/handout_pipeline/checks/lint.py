@@ -12,10 +12,10 @@ import re
 
 from handout_pipeline.checks import Finding
 from handout_pipeline.config import Config, Region
-from handout_pipeline.i18n.translate import resolve
+from handout_pipeline.i18n.translate import missing_facts, resolve
 from handout_pipeline.i18n.units import units
 from handout_pipeline.inline import PLACEHOLDER
-from handout_pipeline.model import Handout, Tier, walk_items, warning_blocks
+from handout_pipeline.model import Handout, Tier, warning_blocks
 
 CHECK = "lint"
 _DIGIT_RUN = re.compile(r"(?<![\w.,])\(?\+?\d[\d\s().-]{1,20}\d(?![\w])|(?<![\w.,])\d{3,}(?![\w])")
@@ -37,7 +37,8 @@ def lint_findings(handout: Handout, config: Config, source_rel: str) -> list[Fin
     for unit in units(handout):
         for number in _phone_numbers(unit.msgid, config):
             add(f"a phone number ({number}) is typed into the text: use a placeholder such as {{emergency_number}} "
-                "or {nurse_line}, so each region gets its own number and the gate can check it", unit.line or None,
+                "or {nurse_line} (or declare a fact such as poison_control = \"phone\" under [facts] and use "
+                "{poison_control}), so each region gets its own number and the gate can check it", unit.line or None,
                 unit.context)
     return findings
 
@@ -48,7 +49,7 @@ def _region_findings(handout: Handout, region: Region, source_rel: str, config_r
     def add(detail: str, line: int | None = None, path: str | None = source_rel, message_id: str | None = None):
         findings.append(Finding(CHECK, "error", handout.meta.id, "en", message_id, detail, path=path, line=line))
 
-    resolved = resolve(handout, region.facts)
+    resolved = resolve(handout, region.facts, region.text_facts)
     where = f"in region {region.code} ({region.name})"
     for before, after in zip(warning_blocks(handout), warning_blocks(resolved)):
         tier = before.tier.value
@@ -64,12 +65,9 @@ def _region_findings(handout: Handout, region: Region, source_rel: str, config_r
                     add(f"{where} the emergency intro does not name the emergency number: write "
                         "{emergency_number} in it, e.g. 'Call {emergency_number} if:'", intro.line,
                         message_id=f"warning-intro/{intro.id}")
-    used = set(handout.placeholders)
-    for name in sorted(used - region.facts.keys()):
-        conditional = any(getattr(b, "when", None) == name for b in _all_blocks(handout))
-        if not conditional or _unconditional_use(handout, name):
-            add(f"the handout uses {{{name}}} but region {region.code} has no {name}: add {name} = \"...\" under "
-                f"[regions.{region.code}], or mark the text when={name}", None, config_rel)
+    for name in missing_facts(handout, region.facts):
+        add(f"the handout uses {{{name}}} but region {region.code} ({region.name}) has no {name}: add "
+            f"{name} = \"...\" under [regions.{region.code}], or mark the text when={name}", None, config_rel)
     findings += _number_findings(handout, region, config_rel)
     return findings
 
@@ -77,19 +75,6 @@ def _region_findings(handout: Handout, region: Region, source_rel: str, config_r
 def _kept(paragraphs, region: Region):
     return [p for p in paragraphs if (p.when is None or p.when in region.facts)
             and (p.unless is None or p.unless not in region.facts)]
-
-
-def _all_blocks(handout: Handout):
-    for section in handout.sections:
-        for block in section.blocks:
-            yield block
-            yield from getattr(block, "intros", ())
-            yield from walk_items(getattr(block, "items", ()))
-
-
-def _unconditional_use(handout: Handout, name: str) -> bool:
-    return any("{" + name + "}" in getattr(b, "source", "") and getattr(b, "when", None) != name
-               for b in _all_blocks(handout))
 
 
 def _number_findings(handout: Handout, region: Region, config_rel: str | None) -> list[Finding]:
@@ -109,7 +94,7 @@ def _number_findings(handout: Handout, region: Region, config_rel: str | None) -
     elif not shortnumberinfo.is_emergency_number(digits, region.country):
         add(f"{where}.emergency_number {emergency} is not an emergency number in {region.country} "
             "(libphonenumber's list): check it; were emergency_number and another number swapped?")
-    for key, value in region.facts.items():
+    for key, value in region.phones.items():
         if key != "emergency_number" and re.sub(r"\D", "", value) == digits:
             add(f"{where}.{key} is the same number as the emergency number ({value}): give each its own number")
         elif key != "emergency_number" and region.country and shortnumberinfo.is_emergency_number(
@@ -128,7 +113,7 @@ def _phone_numbers(text: str, config: Config) -> list[str]:
     plain = PLACEHOLDER.sub(" ", text)
     regions = config.regions or (config.region,)
     countries = sorted({r.country for r in regions if r.country}) or ["US"]
-    facts = {re.sub(r"\D", "", v) for r in regions for v in r.facts.values()}
+    facts = {re.sub(r"\D", "", v) for r in regions for v in r.phones.values()}
     found: list[str] = []
     for match in _DIGIT_RUN.finditer(plain):
         token = match.group(0).strip()

@@ -63,7 +63,8 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
                 if catalog is not None:
                     metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
             translated = translate(source, catalog, language)
-            shown = Translated(resolve(translated.handout, project.config.region.facts), translated.missing)
+            region = project.config.region
+            shown = Translated(resolve(translated.handout, region.facts, region.text_facts), translated.missing)
             found += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
             if outputs:
                 found += output_findings(project, handout_id, language, shown.handout, formats)

@@ -95,20 +95,24 @@ class _Rewriter:
                 raise AssertionError(f"unknown block type {type(block).__name__}")
 
 
-def resolve(handout: Handout, facts: dict[str, str]) -> Handout:
-    """Keep the variants that fit the region's facts and fill every {placeholder} with its value."""
+def resolve(handout: Handout, facts: dict[str, str], text_facts: frozenset[str] = frozenset()) -> Handout:
+    """Keep the variants that fit the region's facts and fill every {placeholder} with its value (the facts
+    named in `text_facts` as plain text, the others as phone numbers)."""
+
+    def fill(text):
+        return fill_facts(text, facts, text_facts)
 
     def keep(block) -> bool:
         when, unless = getattr(block, "when", None), getattr(block, "unless", None)
         return (when is None or when in facts) and (unless is None or unless not in facts)
 
     def item(i: ListItem) -> ListItem:
-        return replace(i, text=fill_facts(i.text, facts), children=tuple(item(c) for c in i.children if keep(c)))
+        return replace(i, text=fill(i.text), children=tuple(item(c) for c in i.children if keep(c)))
 
     def block(b):
         match b:
             case Heading() | Paragraph():
-                return replace(b, text=fill_facts(b.text, facts))
+                return replace(b, text=fill(b.text))
             case BulletList():
                 return replace(b, items=tuple(item(i) for i in b.items if keep(i)))
             case WarningBlock():
@@ -119,5 +123,17 @@ def resolve(handout: Handout, facts: dict[str, str]) -> Handout:
 
     sections = tuple(Section(block(s.heading), tuple(block(b) for b in s.blocks if keep(b)))
                      for s in handout.sections)
-    return replace(handout, title=fill_facts(handout.title, facts), attribution=fill_facts(handout.attribution, facts),
+    return replace(handout, title=fill(handout.title), attribution=fill(handout.attribution),
                    sections=sections)
+
+
+def missing_facts(handout: Handout, facts: dict[str, str]) -> list[str]:
+    """The facts a handout uses in text a region keeps (after when=/unless=) that the region lacks."""
+    from handout_pipeline.model import all_texts
+
+    wanted = sorted(handout.placeholders - facts.keys())
+    if not wanted:
+        return []
+    kept = resolve(handout, facts)
+    texts = list(all_texts(kept))
+    return [name for name in wanted if any("{" + name + "}" in text for text in texts)]

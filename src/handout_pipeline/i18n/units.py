@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Iterator
 
-
-
+from handout_pipeline.inline import placeholders_in
 from handout_pipeline.model import (
     BulletList, Handout, Heading, Labels, ListItem, Paragraph, Tier, WarningBlock, walk_items, warning_blocks,
 )
@@ -169,4 +168,7 @@ def _condition_note(block: Paragraph | ListItem) -> str:
 def _unit(context: str, msgid: str, line: int, tier: Tier | None, note: str) -> Unit:
     notes = [n for n in [note.strip()] if n]
     notes += [text for name, text in FACT_NOTES.items() if "{" + name + "}" in msgid]
+    if not context.startswith("label/"):  # a label's fields ({page}, {section}) are explained in its own note
+        notes += [f"{{{name}}} is filled in from the region's facts (a phone number or a short text): keep it "
+                  "exactly as written." for name in dict.fromkeys(placeholders_in(msgid)) if name not in FACT_NOTES]
     return Unit(context, msgid, line, tier, tuple(notes))

@@ -158,7 +158,8 @@ def _cell(project: Project, handout_id: str, language: Language, source, templat
             last = _last_change(catalog, load_record(record_path(po)))
         else:   # a new handout or language: nothing translated yet, shown in English
             counts, last = (0, 0, total), None
-    localized = resolve(translate(source, catalog, language).handout, project.config.region.facts)
+    localized = resolve(translate(source, catalog, language).handout, project.config.region.facts,
+                        project.config.region.text_facts)
     findings = [f for f in report.findings if f.handout == handout_id and f.language == language.tag]
     cell = Cell(handout_id, language, plain(localized.title), total, *counts, review.safety, review.reviewed, last,
                 findings=findings,
