@@ -75,12 +75,14 @@ class BulletList:
 
 @dataclass(frozen=True, slots=True)
 class WarningBlock:
-    """An urgency tier: its intro ("Call 911 if:"; alternatives by region fact) and its warning signs."""
+    """An urgency tier: its intro ("Call 911 if:"; alternatives by region fact), its warning signs and the notes
+    after them ("If you are not sure, call anyway.")."""
 
     tier: Tier
     intros: tuple[Paragraph, ...]
     items: tuple[ListItem, ...]
     line: int = 0
+    notes: tuple[Paragraph, ...] = ()   # paragraphs after the list, inside the block: safety-critical too
 
 
 Block = Union[Heading, Paragraph, BulletList, WarningBlock]
@@ -146,6 +148,7 @@ class Handout:
     language: str = "en"
     labels: Labels = field(default_factory=Labels)
     placeholders: frozenset[str] = field(default_factory=frozenset)
+    lead: tuple[Paragraph, ...] = ()   # paragraphs before the first section: what the handout is about
 
 
 def walk_items(items: tuple[ListItem, ...]):
@@ -166,6 +169,7 @@ def warning_blocks(handout: Handout):
 def all_texts(handout: Handout):
     """Every piece of text a reader sees, as plain strings: title, body, labels, glossary, attribution."""
     yield plain(handout.title)
+    yield from (plain(p.text) for p in handout.lead)
     for section in handout.sections:
         yield plain(section.heading.text)
         for block in section.blocks:
@@ -178,6 +182,7 @@ def all_texts(handout: Handout):
                     yield handout.labels.tier(block.tier)
                     yield from (plain(p.text) for p in block.intros)
                     yield from (plain(i.text) for i in walk_items(block.items))
+                    yield from (plain(p.text) for p in block.notes)
                 case _:
                     raise AssertionError(f"unknown block type {type(block).__name__}")
     yield handout.labels.glossary

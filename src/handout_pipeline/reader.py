@@ -89,7 +89,7 @@ def parse_handout(text: str, path: Path, facts: Collection[str] | None = None) -
     front = _front_matter(children[0], path)
     reader = _BlockReader(path, text.split("\n"), tuple(KNOWN_FACTS) if facts is None else
                          tuple(sorted(facts, key=lambda f: (f not in KNOWN_FACTS, f))))
-    sections = reader.sections(children[1:])
+    lead, sections = reader.sections(children[1:])
     attribution = normalise_space(front["attribution"])
     title = normalise_space(front["title"])
     for value, line_key in ((title, "title"), (attribution, "attribution")):
@@ -102,7 +102,7 @@ def parse_handout(text: str, path: Path, facts: Collection[str] | None = None) -
                 front["last_reviewed"], str(path), front.get("no_warning_signs"),
                 emergency_summary=front.get("emergency_summary", True), version=front.get("version", ""))
     return Handout(meta, parse_inline(title), title, parse_inline(attribution), attribution, glossary,
-                   tuple(sections), front["language"], placeholders=frozenset(reader.placeholders))
+                   tuple(sections), front["language"], placeholders=frozenset(reader.placeholders), lead=tuple(lead))
 
 
 def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def _front_matter(node: SyntaxTreeNode, path: Path) -> dict[str, Any]:
         raise HandoutError("front matter: brackets nested too deeply", path, start,
                            "write plain 'key: value' lines") from None
     if not isinstance(data, dict):
-        raise HandoutError("front matter must be 'key: value' lines", path, start, "see README: Source format")
+        raise HandoutError("front matter must be 'key: value' lines", path, start, "see handout docs source")
     for key in data:
         if key not in _FRONT_KEYS:
             raise HandoutError(f"front matter: unknown field '{key}'", path, lines.get(key, start),
@@ -219,7 +219,9 @@ class _BlockReader:
         line = node.map[0] + 1 if node is not None and node.map else None
         return HandoutError(message, self.path, line, hint)
 
-    def sections(self, nodes: list[SyntaxTreeNode]) -> list[Section]:
+    def sections(self, nodes: list[SyntaxTreeNode]) -> tuple[list[Paragraph], list[Section]]:
+        """(lead paragraphs before the first '##', sections)."""
+        lead: list[Paragraph] = []
         sections: list[Section] = []
         heading: Heading | None = None
         blocks: list[Block] = []
@@ -230,13 +232,23 @@ class _BlockReader:
                 heading, blocks = self.heading(node), []
                 continue
             if heading is None:
-                raise self.error(node, "content before the first section heading",
-                                 "start the body with a '## Heading {#id}' line (the title is in the front matter)")
+                block = self.block(node)
+                if not isinstance(block, Paragraph):
+                    raise self.error(node, f"{self.kind(block)} before the first section heading",
+                                     "only paragraphs may open the handout (its lead): start a section with "
+                                     "'## Heading {#id}' above this")
+                lead.append(block)
+                continue
             blocks.append(self.block(node))
         if heading is None:
             raise self.error(None, "has no sections", "add at least one '## Heading {#id}'")
         sections.append(Section(heading, tuple(blocks)))
-        return sections
+        return lead, sections
+
+    @staticmethod
+    def kind(block: Block) -> str:
+        return {"Heading": "a subheading", "BulletList": "a '-' list",
+                "WarningBlock": "a '::: warnings' block"}.get(type(block).__name__, "text")
 
     def block(self, node: SyntaxTreeNode) -> Block:
         match node.type:
@@ -269,6 +281,9 @@ class _BlockReader:
                                  "use plain text with **bold** or *emphasis* only (no links, code or HTML)")
         source = normalise_space(inline.content)
         m = _ATTRS.search(source)
+        joined = self.joined(node, inline)
+        if joined is not None and (not m or "{#" in source[: m.start()]):
+            raise joined
         if not m:
             raise self.error(node, f"no stable ID at the end of: {source[:60]!r}",
                              "end the text with an ID such as {#my-id}")
@@ -296,6 +311,23 @@ class _BlockReader:
             raise self.error(node, "an ID must come at the very end of the text", "move the {#id} to the end")
         self.check_placeholders(source, self.line(node))
         return ident, source, attrs
+
+    def joined(self, node: SyntaxTreeNode, inline: SyntaxTreeNode) -> HandoutError | None:
+        """Markdown joins a line that follows text without a blank line to that text (after a '-' item: to the
+        item): the error that says so, when the text spans more than one line, else None."""
+        lines = inline.content.split("\n")
+        if len(lines) < 2 or not node.map:
+            return None
+        first = node.map[0] + 1
+        second = next((first + i for i, text in enumerate(lines[1:], 1) if text.strip()), first + 1)
+        in_item = node.parent is not None and node.parent.type == "list_item"
+        above = (f"the '-' item on line {first} (a line right after an item, with no blank line, continues it)"
+                 if in_item else f"the text on line {first} (lines with no blank line between them are one paragraph)")
+        return HandoutError(f"this line was joined to {above}, so the ID there is no longer at the end of the text",
+                            self.path, second,
+                            "leave a blank line before this line to make it its own paragraph (inside a warning "
+                            "block: a note after the list), or start it with '- ' to make it its own item; each "
+                            "ends with its own {#id}")
 
     def check_placeholders(self, source: str, line: int) -> None:
         for name in placeholders_in(source):
@@ -349,6 +381,7 @@ class _BlockReader:
             raise self.error(node, f"the {tier.value} warning block is not closed",
                              "add a line with only ':::' after its last warning sign")
         intros: list[Paragraph] = []
+        notes: list[Paragraph] = []
         items: tuple[ListItem, ...] | None = None
         for child in node.children:
             if child.type == "paragraph" and items is None:
@@ -362,11 +395,14 @@ class _BlockReader:
             elif items is None:
                 raise self.error(child, f"{_describe(child.type)} is not allowed in the {tier.value} warning block",
                                  "a warning block holds its intro sentence, then one '-' list of warning signs")
+            elif child.type == "paragraph":
+                notes.append(self.paragraph(child))
             else:
                 raise self.error(child, f"{_describe(child.type)} after the list of warning signs in the "
                                         f"{tier.value} warning block",
-                                 "a warning block holds its intro sentence, then one '-' list of warning signs: "
-                                 "make this a '-' warning sign or move it after the closing ':::'")
+                                 "a warning block holds its intro sentence, one '-' list of warning signs and "
+                                 "notes (paragraphs) after it: make this a '-' warning sign or a note, or move it "
+                                 "after the closing ':::'")
         if not intros:
             raise self.error(node, f"the {tier.value} warning block has no intro sentence",
                              "start it with the sentence that says what to do, e.g. 'Call {emergency_number} if:'")
@@ -376,4 +412,4 @@ class _BlockReader:
         if len(intros) > 1 and not all(p.when or p.unless for p in intros):
             raise self.error(node, f"the {tier.value} warning block has more than one intro sentence",
                              "keep one intro, or mark alternatives with when=FACT / unless=FACT")
-        return WarningBlock(tier, tuple(intros), items, self.line(node))
+        return WarningBlock(tier, tuple(intros), items, self.line(node), tuple(notes))

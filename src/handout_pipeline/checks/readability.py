@@ -63,7 +63,9 @@ from functools import cache
 
 from handout_pipeline.checks import Finding
 from handout_pipeline.config import CheckConfig
-from handout_pipeline.i18n.units import glossary_contexts, intro_context, item_context, paragraph_context
+from handout_pipeline.i18n.units import (
+    glossary_contexts, intro_context, item_context, note_context, paragraph_context,
+)
 from handout_pipeline.languages import Language
 from handout_pipeline.model import BulletList, Handout, Heading, Paragraph, WarningBlock, plain, walk_items
 
@@ -114,6 +116,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _messages(handout: Handout):
+    for lead in handout.lead:
+        yield paragraph_context(lead.id), plain(lead.text)
     for section in handout.sections:
         for block in section.blocks:
             match block:
@@ -129,6 +133,8 @@ def _messages(handout: Handout):
                         yield intro_context(intro.id), plain(intro.text)
                     for item in walk_items(block.items):
                         yield item_context(item.id, True), plain(item.text)
+                    for note in block.notes:
+                        yield note_context(note.id), plain(note.text)
                 case _:
                     raise AssertionError(f"unknown block type {type(block).__name__}")
     for entry in handout.glossary:

@@ -8,7 +8,8 @@ from babel.messages.catalog import Catalog
 
 from handout_pipeline.i18n.catalogs import is_translated
 from handout_pipeline.i18n.units import (
-    Unit, glossary_contexts, heading_context, intro_context, item_context, label_context, paragraph_context, units,
+    Unit, glossary_contexts, heading_context, intro_context, item_context, label_context, note_context,
+    paragraph_context, units,
 )
 from handout_pipeline.inline import fill_facts, normalise_space, parse_inline
 from handout_pipeline.languages import Language
@@ -64,8 +65,9 @@ class _Rewriter:
                          for s in handout.sections)
         labels = Labels(**{f.name: self.strings.get(label_context(f.name), getattr(handout.labels, f.name))
                            for f in fields(Labels)})
+        lead = tuple(self.paragraph(p, paragraph_context(p.id)) for p in handout.lead)
         return replace(handout, labels=labels, title=parse_inline(title), title_source=title, attribution=parse_inline(attribution),
-                       attribution_source=attribution, glossary=glossary, sections=sections, language=code)
+                       attribution_source=attribution, glossary=glossary, sections=sections, language=code, lead=lead)
 
     def heading(self, heading: Heading) -> Heading:
         ctx = heading_context(heading.id)
@@ -90,7 +92,8 @@ class _Rewriter:
                 return replace(block, items=tuple(self.item(i, False) for i in block.items))
             case WarningBlock():
                 return replace(block, intros=tuple(self.paragraph(p, intro_context(p.id)) for p in block.intros),
-                               items=tuple(self.item(i, True) for i in block.items))
+                               items=tuple(self.item(i, True) for i in block.items),
+                               notes=tuple(self.paragraph(p, note_context(p.id)) for p in block.notes))
             case _:
                 raise AssertionError(f"unknown block type {type(block).__name__}")
 
@@ -117,14 +120,15 @@ def resolve(handout: Handout, facts: dict[str, str], text_facts: frozenset[str] 
                 return replace(b, items=tuple(item(i) for i in b.items if keep(i)))
             case WarningBlock():
                 return replace(b, intros=tuple(block(p) for p in b.intros if keep(p)),
-                               items=tuple(item(i) for i in b.items if keep(i)))
+                               items=tuple(item(i) for i in b.items if keep(i)),
+                               notes=tuple(block(p) for p in b.notes if keep(p)))
             case _:
                 raise AssertionError(f"unknown block type {type(b).__name__}")
 
     sections = tuple(Section(block(s.heading), tuple(block(b) for b in s.blocks if keep(b)))
                      for s in handout.sections)
     return replace(handout, title=fill(handout.title), attribution=fill(handout.attribution),
-                   sections=sections)
+                   sections=sections, lead=tuple(block(p) for p in handout.lead if keep(p)))
 
 
 def missing_facts(handout: Handout, facts: dict[str, str]) -> list[str]:

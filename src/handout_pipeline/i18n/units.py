@@ -56,6 +56,10 @@ def intro_context(ident: str) -> str:
     return f"warning-intro/{ident}"
 
 
+def note_context(ident: str) -> str:
+    return f"warning-note/{ident}"
+
+
 def glossary_contexts(ident: str) -> tuple[str, str]:
     return f"glossary/{ident}/term", f"glossary/{ident}/definition"
 
@@ -65,8 +69,8 @@ def label_context(name: str) -> str:
 
 
 def is_safety_context(context: str | None) -> bool:
-    """Warning signs, their intros and the tier labels: the messages that must never ship on a guess."""
-    return bool(context) and (context.startswith(("warning-sign/", "warning-intro/"))
+    """Warning signs, their intros and notes and the tier labels: the messages that must never ship on a guess."""
+    return bool(context) and (context.startswith(("warning-sign/", "warning-intro/", "warning-note/"))
                               or context in {label_context(t.value) for t in Tier})
 
 
@@ -109,6 +113,9 @@ def shown_labels(handout: Handout) -> set[str]:
 def units(handout: Handout) -> Iterator[Unit]:
     """Every message of a handout in reading order: title, sections, attribution, glossary."""
     yield _unit("title", handout.title_source, 0, None, "The handout's title.")
+    for lead in handout.lead:
+        yield _unit(paragraph_context(lead.id), lead.source, lead.line, None,
+                    ("The opening paragraph, under the title: what the handout is about. " + _condition_note(lead)))
     for section in handout.sections:
         yield _heading(section.heading)
         for block in section.blocks:
@@ -153,6 +160,10 @@ def _block(block) -> Iterator[Unit]:
                 yield _unit(item_context(item.id, True), item.source, item.line, block.tier,
                             f"SAFETY-CRITICAL warning sign, tier {TIER_MEANING[block.tier]}. Translate it "
                             "completely and exactly; never leave it out or soften it.")
+            for note in block.notes:
+                yield _unit(note_context(note.id), note.source, note.line, block.tier,
+                            "SAFETY-CRITICAL: a note that goes with the warning signs above it (tier "
+                            f"{TIER_MEANING[block.tier]}). Translate it completely and exactly. " + _condition_note(note))
         case _:
             raise AssertionError(f"unknown block type {type(block).__name__}")
 

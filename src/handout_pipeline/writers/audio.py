@@ -12,7 +12,7 @@ from typing import assert_never
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TXXX, USLT, CTOCFlags
 
-from handout_pipeline.i18n.units import (glossary_contexts, heading_context, intro_context, item_context,
+from handout_pipeline.i18n.units import (glossary_contexts, heading_context, intro_context, item_context, note_context,
                                          label_context, paragraph_context)
 from handout_pipeline.inline import normalise_space
 from handout_pipeline.languages import Language, get_language
@@ -84,10 +84,12 @@ def speech_language(language: Language) -> str:
 
 
 def narration(handout: Handout, language: Language | None = None) -> list[Cue]:
-    """Every utterance in reading order: title, sections, glossary, attribution."""
+    """Every utterance in reading order: title, lead, sections, glossary, attribution."""
     lang = language or get_language(handout.language)
     say = lambda text: spoken_text(text, lang)  # noqa: E731
     cues = [Cue(say(handout.title), PAUSE_TITLE, message_id="title")]
+    cues += _end_with([Cue(say(p.text), PAUSE_PARAGRAPH, message_id=paragraph_context(p.id)) for p in handout.lead],
+                      PAUSE_SECTION)
     for index, section in enumerate(handout.sections):
         part = [Cue(say(section.heading.text), PAUSE_HEADING, index, message_id=heading_context(section.heading.id))]
         for block in section.blocks:
@@ -134,7 +136,8 @@ def _block_cues(block, handout: Handout, section: int, say) -> list[Cue]:
                       for intro in block.intros]
             signs = [Cue(say(item.text), PAUSE_ITEM, section, -1, item_context(item.id, in_warning=True))
                      for item in walk_items(block.items)]
-            return [label, *intros, *signs]
+            notes = [Cue(say(note.text), PAUSE_PARAGRAPH, section, -1, note_context(note.id)) for note in block.notes]
+            return [label, *intros, *signs, *notes]
         case _:
             assert_never(block)
 

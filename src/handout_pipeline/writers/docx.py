@@ -418,6 +418,8 @@ class _Body:
     def handout(self, handout: Handout) -> None:
         self.paragraph("Title", handout.title)
         targets = self.summary(handout)
+        for lead in handout.lead:   # after the emergency summary: what to do in an emergency comes first
+            self.block(lead, handout)
         for section in handout.sections:
             heading = self.paragraph("Heading 1", section.heading.text)
             if heading is not None and section.heading.id in targets:
@@ -459,13 +461,15 @@ class _Body:
         return targets
 
     def tier_box(self, block: WarningBlock, handout: Handout, pointer: tuple[Text, str] | None = None) -> None:
-        """A tier's label, intros and signs in one box; a summary's box ends with where its section is."""
+        """A tier's label, intros, signs and notes in one box; a summary's box ends with where its section is."""
         self.target = self.box(block.tier)
         try:
             self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
             for intro in block.intros:
                 self.paragraph(tier_style(block.tier, "Text"), intro.text)
             self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+            for note in block.notes:
+                self.paragraph(tier_style(block.tier, "Text"), note.text)
             if pointer is not None:
                 self.pointer(handout.labels.summary_pointer, *pointer)
         finally:

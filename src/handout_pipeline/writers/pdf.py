@@ -223,6 +223,7 @@ def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | 
         summary=_summary(handout, targets or {}),
         margins=margins,
         page_names=PAGE_NAMES,
+        lead=[p.text for p in handout.lead],
         anchor=_anchor,
         page_of=label_pieces(handout.labels.page_of, {"page", "pages"}),
         footer=footer_lines(handout, ctx.organization, ctx.language.code),
@@ -256,6 +257,7 @@ class _BlockView:
     box: str = ""             # a warning box's id: its signs' anchors are <box>-<n>
     first: int = 0            # the number of this part's first sign in the whole box
     continued: bool = False   # a later part of a box that runs over a page: "Label (continued)", no intro
+    notes: tuple[Text, ...] = ()   # the notes after the signs (only in the last part of a box)
 
 
 def _parts(view: _BlockView, handout: Handout, starts: tuple[int, ...]) -> list[_BlockView]:
@@ -265,7 +267,8 @@ def _parts(view: _BlockView, handout: Handout, starts: tuple[int, ...]) -> list[
     bounds = [0, *(n for n in starts if 0 < n < len(view.items)), len(view.items)]
     label = fill_label(handout.labels.continued, label=view.label)
     return [dataclasses.replace(view, items=view.items[a:b], first=a, continued=a > 0,
-                                label=label if a > 0 else view.label, intros=() if a > 0 else view.intros)
+                                label=label if a > 0 else view.label, intros=() if a > 0 else view.intros,
+                                notes=view.notes if b == len(view.items) else ())
             for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
@@ -298,7 +301,7 @@ def _summary(handout: Handout, targets: dict[str, int]) -> list[_SummaryView]:
                 view = _block(block, handout)
                 views.append(_SummaryView(
                     _BlockView("warning", level=SUMMARY_LABEL_LEVEL, items=view.items, tier=view.tier,
-                               label=view.label, intros=view.intros),
+                               label=view.label, intros=view.intros, notes=view.notes),
                     pointer, section.heading.text))
     return views
 
@@ -314,7 +317,8 @@ def _block(block, handout: Handout, box: str = "") -> _BlockView:
         case WarningBlock():
             return _BlockView("warning", level=WARNING_LABEL_LEVEL, items=block.items, tier=block.tier.value,
                               label=handout.labels.tier(block.tier),
-                              intros=tuple(intro.text for intro in block.intros), box=box)
+                              intros=tuple(intro.text for intro in block.intros), box=box,
+                              notes=tuple(note.text for note in block.notes))
         case _:
             assert_never(block)
 

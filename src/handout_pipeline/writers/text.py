@@ -53,6 +53,7 @@ def render(handout: Handout, colon: str = ": ") -> str:
     No hard wrap (a phone with larger type reflows lines itself) and no rule lines or runs of marks, which
     screen readers read aloud: headings are plain lines, tier labels plain words."""
     blocks: list[list[str]] = [[line(handout.title)]]
+    blocks += [[line(p.text)] for p in handout.lead]
     for section in handout.sections:
         blocks.append([line(section.heading.text)])
         for block in section.blocks:
@@ -96,11 +97,11 @@ def items(list_items: tuple[ListItem, ...], depth: int = 0) -> list[str]:
 
 
 def warning(block: WarningBlock, label: str, colon: str = ": ") -> list[str]:
-    """A tier: "LABEL: first intro", further intros, then one line per sign."""
+    """A tier: "LABEL: first intro", further intros, one line per sign, then one line per note."""
     intros = [line(intro.text) for intro in block.intros]
     name = line(label).upper()
     head = f"{name}{colon}{intros[0]}" if intros else name
-    return [head, *intros[1:], *items(block.items)]
+    return [head, *intros[1:], *items(block.items), *(line(note.text) for note in block.notes)]
 
 
 def clean(text: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handout_pipeline.checks import Finding
-from handout_pipeline.i18n.units import intro_context, item_context
+from handout_pipeline.i18n.units import intro_context, item_context, note_context
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout, Text, Tier, plain, walk_items, warning_blocks
 from handout_pipeline.project import Project
@@ -49,6 +49,7 @@ class ExpectedTier:
     label: str
     intros: tuple[Expected, ...]
     signs: tuple[Expected, ...]
+    notes: tuple[Expected, ...] = ()   # the paragraphs after the signs, inside the block
 
 
 def expected_tiers(handout: Handout, spoken=None) -> list[ExpectedTier]:
@@ -59,7 +60,8 @@ def expected_tiers(handout: Handout, spoken=None) -> list[ExpectedTier]:
         tiers.append(ExpectedTier(
             block.tier, handout.labels.tier(block.tier),
             tuple(Expected(intro_context(p.id), say(p.text)) for p in block.intros),
-            tuple(Expected(item_context(i.id, in_warning=True), say(i.text)) for i in walk_items(block.items))))
+            tuple(Expected(item_context(i.id, in_warning=True), say(i.text)) for i in walk_items(block.items)),
+            tuple(Expected(note_context(p.id), say(p.text)) for p in block.notes)))
     return tiers
 
 
@@ -102,7 +104,7 @@ def empty_texts(found: Findings, tiers: list[ExpectedTier]) -> set[str]:
     """An expected text that normalises to nothing is an error of its own, never a match; returns their ids."""
     empty = set()
     for tier in tiers:
-        for expected in (*tier.intros, *tier.signs):
+        for expected in (*tier.intros, *tier.signs, *tier.notes):
             if not expected.key:
                 empty.add(expected.message_id)
                 found.error(expected.message_id, f"the {found.fmt.upper()} check has nothing to look for: the "
@@ -133,7 +135,7 @@ def compare_boxes(found: Findings, tiers: list[ExpectedTier], boxes: list[Box], 
         name = f"{tier.tier.value} box ({tier.label!r})"
         copies = assigned.get(n, [])
         if not copies:
-            for sign in (*tier.intros, *tier.signs):
+            for sign in (*tier.intros, *tier.signs, *tier.notes):
                 if sign.message_id not in empty:
                     found.error(sign.message_id, f"the {fmt} has no {name}, so this warning text is not shown in "
                                 f"its tier: {sign.text!r}")
@@ -145,6 +147,11 @@ def compare_boxes(found: Findings, tiers: list[ExpectedTier], boxes: list[Box], 
                 if intro.message_id not in empty and intro.key not in intro_text:
                     found.error(intro.message_id, f"warning intro missing from the {name} of the {fmt}{place}: "
                                 f"{intro.text!r}")
+            for note in tier.notes:
+                if note.message_id not in empty and note.key not in intro_text:
+                    moved = " (its text is elsewhere in the file: it left its tier)" if note.key in whole else ""
+                    found.error(note.message_id, f"warning note missing from the {name} of the {fmt}{place}"
+                                f"{moved}: {note.text!r}")
             have = [normalise(i) for i in box.items]
             wanted = [s for s in tier.signs if s.message_id not in empty]
             missing = [s for s in wanted if s.key not in have]

@@ -27,7 +27,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
     boxes, members = _boxes(paragraphs, texts, styles, {t.tier for t in tiers}, handout)
     compare_boxes(found, tiers, boxes, elsewhere="\n".join(texts))
     require_summary(found, handout, tiers, boxes, "a box under the title, before the first Heading 1")
-    signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs) if s.key}
+    signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs, *t.notes) if s.key}
     for p, text in members:
         sign = signs.get(normalise(text))
         if sign is not None:

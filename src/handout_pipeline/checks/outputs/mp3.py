@@ -55,10 +55,10 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
                         f"{titles[index]!r}: run 'handout build --force'")
         part = samples[int(chapter.start_time * _RATE / 1000):int(chapter.end_time * _RATE / 1000)]
         seconds = len(part) / _RATE
-        spoken = " ".join([tier.label, *(e.text for e in (*tier.intros, *tier.signs))])
+        spoken = " ".join([tier.label, *(e.text for e in (*tier.intros, *tier.signs, *tier.notes))])
         count = word_count(spoken, language)
         nominal = 60.0 * count / wpm
-        cues = 1 + len(tier.intros) + len(tier.signs)
+        cues = 1 + len(tier.intros) + len(tier.signs) + len(tier.notes)
         if not 0.5 * nominal <= seconds <= 2.5 * nominal + 1.5 * cues:
             found.error(message_id, f"the MP3 chapter of the {tier.tier.value} tier lasts {seconds:.1f} s, but its "
                         f"{count} words need {0.5 * nominal:.0f}-{2.5 * nominal + 1.5 * cues:.0f} s at {wpm} words "
@@ -112,6 +112,7 @@ def _script_boxes(lines: list[str], tiers) -> list[Box]:
     labels = {letters(t.label) for t in tiers}
     intros = {e.key for t in tiers for e in t.intros}
     signs = {e.key for t in tiers for e in t.signs}
+    notes = {e.key for t in tiers for e in t.notes}
     boxes: list[Box] = []
     box = None
     for number, line in enumerate(lines, 1):
@@ -123,6 +124,8 @@ def _script_boxes(lines: list[str], tiers) -> list[Box]:
             box.intros.append(line)
         elif box is not None and key in signs:
             box.items.append(line)
+        elif box is not None and key in notes and box.items:
+            box.intros.append(line)   # a note after the signs: compare_boxes looks for it with the intros
         else:
             box = None
     return boxes

@@ -66,7 +66,7 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
         everything = "".join(g.text for glyphs, _, _, _ in pages for g in glyphs)
     compare_boxes(found, tiers, boxes, elsewhere=everything)
     require_summary(found, handout, tiers, boxes, "a box on page 1 before the first section")
-    signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs) if s.key}
+    signs = {s.key: s for t in tiers for s in (*t.intros, *t.signs, *t.notes) if s.key}
     for text, page_index, glyphs in members:
         sign = signs.get(normalise(text))
         if sign is None:
