@@ -25,7 +25,8 @@ from handout_pipeline.writers import FORMATS
 
 
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    for line in message.splitlines() or [""]:   # several configuration errors: one line each
+        click.echo(f"error: {line}", err=True)
     sys.exit(2)
 
 
@@ -48,7 +49,10 @@ def user_errors(func):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="New here? 'handout init' in an empty folder, then 'handout build' and 'handout check'. "
+                    "The manual ships with the tool: 'handout docs' lists its topics, 'handout docs source' "
+                    "prints one.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The content root: the folder with handout.toml, source/ and locales/.")
 @click.version_option(__version__, prog_name="handout")
@@ -56,6 +60,48 @@ def user_errors(func):
 def main(ctx: click.Context, root: Path) -> None:
     """Turn one patient handout into every language and format, and check that no warning sign is lost."""
     ctx.obj = root
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def init(ctx: click.Context, folder: Path | None) -> None:
+    """Start a folder of handouts: a commented handout.toml, an example handout using every construct of the
+    source format, and a .gitignore (FOLDER, else --root, else here; nothing is overwritten)."""
+    from handout_pipeline.starter import init as start
+
+    target = folder if folder is not None else ctx.obj
+    for path in start(target):
+        click.echo(f"wrote {path}")
+    where = "" if target == Path(".") else f"cd {target} && "
+    click.echo(f"next: {where}handout build && handout check  (handout docs start explains the next steps)")
+
+
+@main.command("new")
+@click.argument("handout_id", metavar="ID")
+@click.pass_context
+@user_errors
+def new_handout(ctx: click.Context, handout_id: str) -> None:
+    """Add a handout: writes source/ID.md, a short handout to fill in."""
+    import datetime as dt
+
+    from handout_pipeline.starter import new
+
+    project = _project(ctx)
+    path = new(project.config.source_dir, handout_id, dt.date.today().isoformat())
+    click.echo(f"wrote {path.relative_to(project.root)}: write the handout, then run handout extract, "
+               "handout update and handout build")
+
+
+@main.command()
+@click.argument("topic", required=False)
+@user_errors
+def docs(topic: str | None) -> None:
+    """The manual, shipped with the tool: the list of topics, or TOPIC (e.g. source, facts, languages)."""
+    from handout_pipeline import manual
+
+    click.echo(manual.index() if topic is None else manual.topic_text(topic), nl=False)
 
 
 def _project(ctx: click.Context) -> Project:

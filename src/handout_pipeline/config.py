@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handout_pipeline.errors import HandoutError
+from handout_pipeline.errors import HandoutError, HandoutErrors
 from handout_pipeline.languages import Language, get_language
 
 # The region facts every configuration knows; others are declared under [facts] with their kind.
@@ -145,7 +145,7 @@ def load_config(root: Path) -> Config:
             raise _fail(path, "tool.handout", "must be a table", "write the settings under a [tool.handout] line")
     else:
         raise HandoutError("no handout.toml here", root,
-                           hint="create handout.toml (see README: Configuration) or pass --root DIR")
+                           hint="run handout init to create one (handout docs configuration explains it) or pass --root DIR")
     return _parse(root.resolve(), path, data, prefix)
 
 
@@ -175,22 +175,57 @@ def _fail(path: Path, key: str, problem: str, hint: str) -> HandoutError:
 
 def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     known_top = {"languages", "language", "region", "regions", "audio", "check", "catalogs", "organization", "site", "facts"}
+    problems: list[HandoutError] = []   # every bad key is reported, not only the first
+
+    def attempt(parse, *args, default=None):
+        try:
+            return parse(*args)
+        except HandoutError as exc:
+            problems.append(exc)
+            return default
+
     for key in data:
         if key not in known_top:
-            raise _fail(path, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(known_top))}")
+            problems.append(_fail(path, prefix + key, "is not a known setting",
+                                  f"use one of: {', '.join(sorted(known_top))}"))
+    langs = attempt(_parse_languages, path, data, prefix, default=())
+    facts = attempt(_parse_facts, path, data.get("facts", {}), prefix, default=dict(BUILTIN_FACTS))
+    region = attempt(_parse_region, path, data, prefix, facts)
+    regions = tuple(region if code == data.get("region") else
+                    attempt(_parse_region, path, {**data, "region": code}, prefix, facts)
+                    for code in (data.get("regions") if isinstance(data.get("regions"), dict) else {}))
+    wpm = attempt(_parse_audio, path, data.get("audio", {}), prefix, default=140)
+    check = attempt(_parse_check, path, data.get("check", {}), prefix)
+    width = attempt(_parse_po_width, path, data.get("catalogs", {}), prefix)
+    organization = attempt(_parse_organization, path, data.get("organization"), prefix)
+    site = attempt(_parse_site, root, path, data.get("site", {}), prefix)
+    if problems:
+        raise problems[0] if len(problems) == 1 else HandoutErrors(problems)
+    return Config(root, path, langs, region, wpm, check, tuple(r for r in regions if r is not None), width,
+                  organization, site, facts)
+
+
+def _parse_languages(path: Path, data: dict[str, Any], prefix: str) -> tuple[Language, ...]:
     languages = data.get("languages")
     if not isinstance(languages, list) or not languages or not all(isinstance(x, str) for x in languages):
         raise _fail(path, prefix + "languages", "must be a list of language codes",
                     'e.g. languages = ["en", "fr", "zh_Hans"]')
-    langs = tuple(get_language(code, f"{path} (key '{prefix}languages')") for code in languages)
-    langs = _apply_overrides(path, data.get("language", {}), langs, prefix)
+    problems: list[HandoutError] = []
+    langs = []
+    for code in languages:
+        try:
+            langs.append(get_language(code, f"{path} (key '{prefix}languages')"))
+        except HandoutError as exc:
+            problems.append(exc)
+    if problems:
+        raise problems[0] if len(problems) == 1 else HandoutErrors(problems)
+    langs = _apply_overrides(path, data.get("language", {}), tuple(langs), prefix)
     if len({lang.code for lang in langs}) != len(langs):
         raise _fail(path, prefix + "languages", "lists a language twice", "list each language once")
-    facts = _parse_facts(path, data.get("facts", {}), prefix)
-    region = _parse_region(path, data, prefix, facts)
-    regions = tuple(region if code == region.code else _parse_region(path, {**data, "region": code}, prefix, facts)
-                    for code in data.get("regions", {}))
-    audio = data.get("audio", {})
+    return langs
+
+
+def _parse_audio(path: Path, audio: Any, prefix: str) -> int:
     if not isinstance(audio, dict):
         raise _fail(path, prefix + "audio", "must be a table", "write [audio] and words_per_minute = 140 below it")
     for key in audio:
@@ -200,10 +235,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
-    return Config(root, path, langs, region, wpm, _parse_check(path, data.get("check", {}), prefix), regions,
-                  _parse_po_width(path, data.get("catalogs", {}), prefix),
-                  _parse_organization(path, data.get("organization"), prefix),
-                  _parse_site(root, path, data.get("site", {}), prefix), facts)
+    return wpm
 
 
 def _parse_site(root: Path, path: Path, table: Any, prefix: str) -> SiteConfig:
@@ -370,7 +402,7 @@ def _parse_region(path: Path, data: dict[str, Any], prefix: str, declared: dict[
     table = regions[code]
     where = f"{prefix}regions.{code}"
     if not isinstance(table, dict):
-        raise _fail(path, where, "must be a table", "see README: Configuration")
+        raise _fail(path, where, "must be a table", "see handout docs configuration")
     name = table.get("name", code)
     page = table.get("page_size", "letter")
     if not isinstance(page, str) or page.lower() not in PAGE_SIZES:
@@ -380,32 +412,41 @@ def _parse_region(path: Path, data: dict[str, Any], prefix: str, declared: dict[
         raise _fail(path, f"{where}.country", "must be a two-letter country code", 'e.g. country = "CA"')
     declared = declared or dict(BUILTIN_FACTS)
     facts: dict[str, str] = {}
+    problems: list[HandoutError] = []
     for key, value in table.items():
         if key in _REGION_SETTINGS:
             continue
-        fact = declared.get(key)
-        if fact is None:
-            raise _fail(path, f"{where}.{key}", "is not a known region fact",
-                        f"declare it first: add {key} = \"phone\" (or \"text\") under [facts]; "
-                        f"known here: {', '.join((*_REGION_SETTINGS, *declared))}")
-        if fact.kind == "phone":
-            _check_phone(path, f"{where}.{key}", value, country, strict=key != "emergency_number")
-            facts[key] = value.strip()
-        else:
-            if not isinstance(value, str) or not value.strip() or len(value) > 200 or re.search(
-                    r"[{}\x00-\x1f\x7f]", value):
-                raise _fail(path, f"{where}.{key}", "must be plain text in quotes (up to 200 characters, no braces or control characters)",
-                            f'e.g. {key} = "Monday to Friday, 8 am to 5 pm"')
-            facts[key] = " ".join(value.split())
-    for key in REQUIRED_FACTS - facts.keys():
-        raise _fail(path, f"{where}.{key}", "is missing", f"add {key} = \"...\" ({KNOWN_FACTS[key]})")
+        try:
+            facts[key] = _fact_value(path, where, key, value, declared, country)
+        except HandoutError as exc:
+            problems.append(exc)
+    for key in sorted(REQUIRED_FACTS - facts.keys() - {k for k in table if k in REQUIRED_FACTS}):
+        problems.append(_fail(path, f"{where}.{key}", "is missing", f"add {key} = \"...\" ({KNOWN_FACTS[key]})"))
+    if problems:
+        raise problems[0] if len(problems) == 1 else HandoutErrors(problems)
     text_facts = frozenset(k for k in facts if declared[k].kind == "text")
     return Region(code, str(name), page.lower(), facts, country, text_facts)
 
 
+def _fact_value(path: Path, where: str, key: str, value: Any, declared: dict[str, Fact], country: str | None) -> str:
+    """One region fact's value, validated by its kind."""
+    fact = declared.get(key)
+    if fact is None:
+        raise _fail(path, f"{where}.{key}", "is not a known region fact",
+                    f"declare it first: add {key} = \"phone\" (or \"text\") under [facts]; "
+                    f"known here: {', '.join((*_REGION_SETTINGS, *declared))}")
+    if fact.kind == "phone":
+        _check_phone(path, f"{where}.{key}", value, country, strict=key != "emergency_number")
+        return value.strip()
+    if not isinstance(value, str) or not value.strip() or len(value) > 200 or re.search(r"[{}\x00-\x1f\x7f]", value):
+        raise _fail(path, f"{where}.{key}", "must be plain text in quotes (up to 200 characters, no braces or "
+                    "control characters)", f'e.g. {key} = "Riverside General Hospital"')
+    return " ".join(value.split())
+
+
 def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:
     if not isinstance(table, dict):
-        raise _fail(path, prefix + "check", "must be a table", "see README: Configuration")
+        raise _fail(path, prefix + "check", "must be a table", "see handout docs configuration")
     defaults = CheckConfig()
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -418,7 +459,7 @@ def _parse_check(path: Path, table: Any, prefix: str) -> CheckConfig:
             values[key] = value
             continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or not math.isfinite(value):
-            raise _fail(path, f"{prefix}check.{key}", "must be a positive number", "see README: Configuration")
+            raise _fail(path, f"{prefix}check.{key}", "must be a positive number", "see handout docs configuration")
         if isinstance(getattr(defaults, key), int) and not isinstance(value, int):
             raise _fail(path, f"{prefix}check.{key}", "must be a whole number", f"e.g. {key} = {getattr(defaults, key)}")
         if key == "min_translated_share" and value > 1:

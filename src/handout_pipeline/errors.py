@@ -24,3 +24,19 @@ class HandoutError(Exception):
         if self.hint:
             text += f" — {self.hint}"
         return " ".join(text.split("\n"))
+
+
+class HandoutErrors(HandoutError):
+    """Several problems found in one pass (every bad key of a configuration): one line each, the first one's
+    file, line and hint as the error's own."""
+
+    def __init__(self, errors: list[HandoutError]) -> None:
+        flat: list[HandoutError] = []
+        for error in errors:
+            flat += error.errors if isinstance(error, HandoutErrors) else [error]
+        first = flat[0]
+        super().__init__(first.message, first.path, first.line, first.hint)
+        self.errors = flat
+
+    def __str__(self) -> str:
+        return "\n".join(HandoutError.__str__(error) for error in self.errors)

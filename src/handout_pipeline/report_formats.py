@@ -225,7 +225,7 @@ def to_sarif(run: CheckRun) -> str:
     index = {check: i for i, check in enumerate(checks)}
     rules = []
     for check in checks:
-        short, help_text = RULES.get(check, (f"The {check} check", "See the README, section Checks"))
+        short, help_text = RULES.get(check, (f"The {check} check", "See handout docs check"))
         rules.append({"id": check, "name": check, "shortDescription": {"text": short},
                       "help": {"text": help_text}, "defaultConfiguration": {"level": "error"}})
     results = []
