@@ -208,7 +208,7 @@ def test_update_without_template(mini_root, cli):
 
 
 def test_content_root_without_configuration(tmp_path, cli):
-    assert_one_line_error(cli(tmp_path, "extract"), f"{tmp_path}: no handout.toml here — create handout.toml")
+    assert_one_line_error(cli(tmp_path, "extract"), f"{tmp_path}: no handout.toml here — run handout init")
     assert_one_line_error(cli(tmp_path / "nowhere", "stats"), f"{tmp_path / 'nowhere'}: content root does not exist")
 
 
@@ -239,9 +239,9 @@ BAD_CONFIG = [
     ("audio not a table", ("[audio]", "[[audio]]"), "key 'audio' must be a table",
      "[audio]"),
     ("check not a number", ("[audio]", "[check]\nmax_grade = \"8\"\n[audio]"), "key 'check.max_grade' must be a "
-                                                                              "positive number", "README"),
+                                                                              "positive number", "handout docs configuration"),
     ("check not finite", ("[audio]", "[check]\nmax_grade = nan\n[audio]"), "key 'check.max_grade' must be a "
-                                                                           "positive number", "README"),
+                                                                           "positive number", "handout docs configuration"),
     ("check whole number", ("[audio]", "[check]\nmax_sentence_words = 20.5\n[audio]"),
      "key 'check.max_sentence_words' must be a whole number", "max_sentence_words = 20"),
 ]

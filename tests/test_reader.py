@@ -188,8 +188,8 @@ BAD_BODIES = [
      "add a '-' list of warning signs"),
     ("signs before the intro", "::: warnings watch\n- Fever. {#s}\n:::\n", 1,
      "the watch warning block has no intro sentence", "Call {emergency_number} if:"),
-    ("text after the signs", WARN + "- Pain. {#s}\n\nAlso fever. {#f}\n:::\n", 6,
-     "text after the list of warning signs in the urgent warning block", "make this a '-' warning sign"),
+    ("a heading after the signs", WARN + "- Pain. {#s}\n\n### Also {#f}\n:::\n", 6,
+     "a heading inside the urgent warning block", "close that block"),
     ("second list in a warning block", WARN + "- Pain. {#s}\n\n* Fever. {#f}\n:::\n", 6,
      "a '-' list after the list of warning signs", "one '-' list of warning signs"),
     ("numbered warning signs", WARN + "1. Pain. {#s}\n:::\n", 4,
@@ -220,8 +220,9 @@ def test_bad_body_is_one_error_with_file_line_and_hint(body, line, message, hint
 
 
 def test_content_before_the_first_section():
-    error = error_of(FRONT.split("## Section")[0] + "Text. {#t}\n")
-    assert (error.line, error.message) == (10, "content before the first section heading")
+    # Text before the first section is the handout's lead; a list there is not.
+    error = error_of(FRONT.split("## Section")[0] + "- Item. {#t}\n\n## Section {#s}\n\nText. {#x}\n")
+    assert (error.line, error.message) == (10, "a '-' list before the first section heading")
     assert "'## Heading {#id}'" in error.hint
 
 
@@ -265,7 +266,7 @@ BAD_FRONTS = [
      "language: en"),
     ("title not text", front(title="42"), 3, "field 'title' must be text", "put the value in quotes"),
     ("impossible date", front(last_reviewed="2026-13-45"), 6, "impossible date", "2026-01-31"),
-    ("not key: value", "---\n- a\n- b\n---\n" + BODY, 2, "front matter must be 'key: value' lines", "README"),
+    ("not key: value", "---\n- a\n- b\n---\n" + BODY, 2, "front matter must be 'key: value' lines", "handout docs source"),
     ("glossary not a list", front("glossary: knee\n"), 8, "glossary must be a list", "'- id: ...'"),
     ("glossary entry without definition", front("glossary:\n  - id: knee\n    term: knee\n"), 9,
      "each glossary entry needs exactly id, term and definition", "add the missing field"),
