@@ -425,6 +425,51 @@ def _site_after(project: Project, command: str) -> None:
                    f"-> {done.out / 'index.html'}", err=True)
 
 
+@main.command("import")
+@click.option("-l", "--language", "language", required=True, metavar="LANG", help="The language of FILE.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout FILE translates (when there are several).")
+@click.argument("translated_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@user_errors
+def import_translation(ctx: click.Context, language: str, handout_id: str | None, translated_file: Path) -> None:
+    """Align an existing translated handout (FILE: .docx or .txt) with the English source into the language's
+    catalog: paired by order and structure, safety messages fuzzy until reviewed, what could not be paired
+    reported. A translation already in the catalog is kept."""
+    from handout_pipeline import importer
+
+    project = _project(ctx)
+    lang = project.languages((language,), translated_only=True)
+    if not lang:
+        raise HandoutError("English is the source language: there is nothing to import",
+                           hint="name the language of the file with -l, e.g. -l es")
+    ident = _one_handout(project, handout_id)
+    handout = project.handout(ident)
+    pot = project.pot_path(ident)
+    if not pot.exists():
+        raise HandoutError("template not found", pot, hint="run 'handout extract' first")
+    path = project.po_path(lang[0], ident)
+    old = catalogs.load_catalog(path, lang[0]) if path.exists() else None
+    segments, headings = importer.read_segments(translated_file)
+    catalog, result = importer.import_translation(handout, catalogs.load_catalog(pot), old, lang[0], segments,
+                                                  headings, project.config.region.facts)
+    catalogs.save_if_changed(catalog, path, project.config.po_width)
+    click.echo(f"{path.relative_to(project.root)}: {len(result.imported)} message(s) imported from "
+               f"{translated_file.name}, {len(result.fuzzy)} of them safety messages marked fuzzy (review each in a "
+               "PO editor and remove the fuzzy mark when it is right)"
+               + (f"; {len(result.unsure)} ordinary message(s) paired on little evidence, marked fuzzy too: "
+                  + ", ".join(result.unsure) if result.unsure else "")
+               + (f"; {len(result.kept)} already translated, kept" if result.kept else ""))
+    for slot in result.unpaired:
+        click.echo(f"  not paired (still untranslated): {slot.context}: {slot.msgid[:70]!r}")
+    for segment in result.unused:
+        click.echo(f"  not used from {translated_file.name} {segment.where}: {segment.text[:70]!r}")
+    left = [m.context for m in catalog if m.id and not catalogs.is_translated(m) and "fuzzy" not in m.flags
+            and m.context not in {slot.context for slot in result.unpaired}]
+    if left:
+        click.echo(f"  still to translate in a PO editor ({len(left)}; the file does not show them): {', '.join(left)}")
+    click.echo("next: handout update, then handout check -l " + lang[0].tag)
+
+
 @main.group()
 def review() -> None:
     """Clinical review: a worksheet for the reviewer, their notes back, and their sign-off of each safety message."""

@@ -19,6 +19,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "source": ("Source format", "how a handout is written: sections, lists, warning blocks, notes, facts"),
     "facts": ("Adding a fact", "a region fact such as {poison_control}: declare, give values, use"),
     "languages": ("Languages, fonts and voices", "the languages, and how to add any other one"),
+    "import": ("Importing an existing translation", "handout import: a Word or text translation into a catalog"),
     "catalogs": ("Catalogs", "the translation files (PO) and how they are merged"),
     "configuration": ("Configuration", "every setting of handout.toml"),
     "check": ("Checks: `handout check`", "what the release gate checks and what each finding means"),
