@@ -205,7 +205,7 @@ def header_items(catalog: Catalog) -> list[tuple[str, str]]:
                 _nplurals(value) != _nplurals(ours.get(name, value)):
             continue  # CLDR's forms, as this tool once wrote them (fr/es nplurals=3): gettext's replace them
         if name in _FILE_WINS and name in ours and value.strip() and not (  # an empty one would make the file unreadable
-                name == "Content-Type" and not re.search(r"charset=utf-?8", value, re.I)):  # so would another charset
+                name == "Content-Type" and not re.search(r"charset=utf-?8\b", value, re.I)):  # so would another charset
             ours[name] = value  # the translators' tool's spelling stays (Poedit writes charset=UTF-8)
     names = [name for name, _ in kept]
     items = [(name, ours.get(name, value)) for name, value in kept]
