@@ -73,7 +73,7 @@ class Box:
     intros: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     where: str = ""          # e.g. "page 1", "page 2-3", "the page-1 summary"
-    placed: list = field(default_factory=list, repr=False, compare=False)  # PDF: (kind, text, page, glyphs)
+    placed: list = field(default_factory=list, repr=False, compare=False)  # PDF: (kind, text, page, [(page, glyph)])
     summary: bool = False    # before the first section: the emergency summary (front matter emergency_summary)
     page: int | None = None  # the page it starts on, where the format has pages
     last_page: int | None = None  # the page it ends on, when it runs over to the next

@@ -31,6 +31,7 @@ class Glyph:
     mode: int
     clip: tuple[float, float, float, float] | None
     order: int
+    baseline: float | None = None   # y of the glyph's origin: its bbox comes from the font's descent, not its ink
 
 
 @dataclass
@@ -86,8 +87,9 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
     The structure tree has one element per page for an element that runs over several pages, so a box split
     across pages ends on the next page as a Sect without the label (or with a "continued" heading that is no
     tier label): a Sect that opens its page (first of its parent, at the same depth as the box, without a
-    heading of another name) continues the box that closed the page before, and its items count as the box's. Each Box also gets `placed`: the
-    (kind, text, page index, glyphs) of its label, intros and items, where `check --visual` looks for them.
+    heading of another name) continues the box that closed the page before, and its items count as the box's.
+    Each Box also gets `placed`: the (kind, text, first page index, [(page index, glyph)]) of its label, intros
+    and items, where `check --visual` looks for them.
     `is_label(text, kind)`: whether a heading's text names a tier in a box of that kind (default: its letters
     equal a label's). `furniture`: texts repeated at the top of every page (the draft banner, a fixed
     element) that do not count as coming before a box's continuation."""
@@ -110,23 +112,21 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
         return out
 
     def text_of(element) -> tuple[str, int, list[Glyph]]:
+        text, page, pairs = placed_of(element)
+        return text, page, [g for _, g in pairs]
+
+    def placed_of(element) -> tuple[str, int, list[tuple[int, Glyph]]]:
         pairs = glyphs_of(element)
-        glyphs = [g for _, g in pairs]
-        return reading_text(glyphs, rtl), (pairs[0][0] if pairs else 0), glyphs
+        return reading_text([g for _, g in pairs], rtl), (pairs[0][0] if pairs else 0), pairs
 
     def items(element, box: Box) -> None:
         for child in element.get("children", []):
             kind = child.get("type")
-            if kind == "LBody":
-                text, page, glyphs = text_of(child)
-                box.items.append(text)
-                box.placed.append(("item", text, page, glyphs))
-                members.append((text, page, glyphs))
-            elif kind == "P":
-                text, page, glyphs = text_of(child)
-                box.intros.append(text)
-                box.placed.append(("intro", text, page, glyphs))
-                members.append((text, page, glyphs))
+            if kind in ("LBody", "P"):
+                text, page, pairs = placed_of(child)
+                (box.items if kind == "LBody" else box.intros).append(text)
+                box.placed.append(("item" if kind == "LBody" else "intro", text, page, pairs))
+                members.append((text, page, [g for _, g in pairs]))
             elif kind not in ("Lbl",) and not (kind in _BOX_KINDS and _label(child, keys)):
                 items(child, box)
 
@@ -142,11 +142,11 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
             label = _label(element, keys)
             box = None
             if label is not None:
-                text, label_page, glyphs = text_of(label)
+                text, label_page, pairs = placed_of(label)
                 summary = not sections
                 box = Box(text, where="the page-1 summary" if summary else f"page {label_page + 1}", summary=summary,
                           page=label_page + 1)
-                box.placed.append(("label", text, label_page, glyphs))
+                box.placed.append(("label", text, label_page, pairs))
                 boxes.append(box)
                 items(element, box)
             elif page is not None and first and (depth, page) not in opened:
@@ -303,6 +303,22 @@ def _paint(pdf, page):
     fills: list[Fill] = []
 
     class Device(PDFPageAggregatorWithMarkedContent):
+        # Marked content nests (LibreOffice puts an /ActualText Span inside the MCID's): a glyph belongs to the
+        # nearest enclosing MCID, not only to the innermost tag's (pdfplumber forgets the outer one).
+        stack: list = []
+
+        def begin_tag(self, tag, props=None):
+            outer = self.stack[-1] if self.stack else None
+            super().begin_tag(tag, props)
+            if self.cur_mcid is None:
+                self.cur_mcid = outer
+            self.stack = [*self.stack, self.cur_mcid]
+
+        def end_tag(self):
+            super().end_tag()
+            self.stack = self.stack[:-1]
+            self.cur_mcid = self.stack[-1] if self.stack else None
+
         def render_string(self, textstate, seq, ncs, graphicstate):
             before = len(self.cur_item._objs)
             super().render_string(textstate, seq, ncs, graphicstate)
@@ -310,7 +326,7 @@ def _paint(pdf, page):
                 if hasattr(obj, "get_text"):
                     glyphs.append(Glyph(obj.get_text(), getattr(obj, "mcid", None), obj.bbox, obj.size,
                                         _rgb(graphicstate.ncolor), textstate.render, interpreter.clip,
-                                        len(glyphs) + len(fills)))
+                                        len(glyphs) + len(fills), getattr(obj, "matrix", (0,) * 6)[5]))
 
         depth = 0
 
