@@ -403,3 +403,88 @@ def test_visual_ocr_misses_a_sign_painted_over_and_sees_it_on_a_clean_page(root)
     named = [f for f in found if f.severity == "error" and f.message_id == EMERGENCY and f.format == "pdf"]
     assert named and FR_SIGN in named[0].detail, found
     assert seen["mini"]["fr"]["pdf"] == "7 of 8"
+
+
+# ---- --visual: each kind of hidden sign, seen (not) on the page images ------------------------------------
+
+def visual_errors(root: Path, code: str) -> tuple[int, list[dict], dict]:
+    """Exit code, the errors `check --visual` adds (OCR), and its per-format counts of signs seen."""
+    exit_code, report = check_json(root, "-l", code, "--visual")
+    seen = report["metrics"]["mini"][TAGS[code]]["visual"]
+    return exit_code, [f for f in report["findings"] if f["severity"] == "error"
+                       and "page images" in f["detail"]], seen
+
+
+def _paint_every_copy(root: Path) -> None:
+    path = out(root, "fr", "pdf")
+    for index, x0, y0, x1, y1 in _sign_boxes(path, FR_SIGN):
+        rect = f"Q q 1 1 1 rg {x0 - 2:.2f} {y0 - 4:.2f} {x1 - x0 + 4:.2f} {y1 - y0 + 8:.2f} re f Q\n".encode()
+        _edit_page(path, index, lambda pdf, page: _wrap(pdf, page, b"q\n", rect))
+    agree(root, "fr", "pdf")
+
+
+def _crop_every_copy(root: Path) -> None:
+    path = out(root, "fr", "pdf")
+    for index, x0, y0, x1, y1 in _sign_boxes(path, FR_SIGN):
+        def crop(pdf, page, y1=y1):
+            page.CropBox = [0, y1 + 6, 612, 792]
+        _edit_page(path, index, crop)
+    agree(root, "fr", "pdf")
+
+
+def _move_out_of_tier(document, paragraph):
+    body = document.element.body
+    paragraph._p.getparent().remove(paragraph._p)
+    body.insert(len(body) - 1, paragraph._p)
+
+
+def _every_docx_copy(edit):
+    def apply(root: Path) -> None:
+        import docx
+
+        path = out(root, "fr", "docx")
+        document = docx.Document(str(path))
+        for cell in [c for table in document.tables for c in table._cells]:
+            for paragraph in cell.paragraphs:
+                if paragraph.text == FR_SIGN:
+                    edit(document, paragraph)
+        document.save(str(path))
+        agree(root, "fr", "docx")
+    return apply
+
+
+def _drawn_as_another_sign(document, paragraph):
+    """The paragraph keeps its place and style but shows another sign's words (a writer mixing items up)."""
+    for run_ in paragraph.runs[1:]:
+        run_._r.getparent().remove(run_._r)
+    paragraph.runs[0].text = "Vous avez de la fièvre."
+
+
+@pytest.mark.parametrize("fmt,fault", [
+    ("pdf", _paint_every_copy),
+    ("pdf", _crop_every_copy),
+    ("docx", _every_docx_copy(_run_property("color", val="FFFFFF"))),
+    ("docx", _every_docx_copy(_run_property("vanish"))),
+    ("docx", _every_docx_copy(_move_out_of_tier)),
+    ("docx", _every_docx_copy(_drawn_as_another_sign)),
+], ids=["pdf-painted-over", "pdf-cropbox", "docx-white-runs", "docx-vanish", "docx-moved-out-of-tier",
+        "docx-drawn-as-another-sign"])
+def test_visual_does_not_see_a_hidden_sign(root, fmt, fault):
+    fault(root)
+    exit_code, found, seen = visual_errors(root, "fr")
+    assert exit_code == 1
+    named = [f for f in found if f["message_id"] == EMERGENCY and f["format"] == fmt and f["language"] == "fr"
+             and FR_SIGN in f["detail"] and fmt.upper() in f["detail"]]
+    assert named, found
+    other = "docx" if fmt == "pdf" else "pdf"
+    assert seen[other] == "8 of 8"
+    if fault is not _crop_every_copy:  # the crop hides the rest of its pages too
+        assert [f["message_id"] for f in found] == [EMERGENCY], found  # the other signs are still seen
+        assert seen[fmt] == "7 of 8"
+
+
+@pytest.mark.parametrize("code", ["ar", "zh_Hans", "pa"])
+def test_visual_sees_every_sign_in_arabic_chinese_and_gurmukhi(root, code):
+    exit_code, found, seen = visual_errors(root, code)
+    assert found == [] and exit_code == 0
+    assert seen == {"pdf": "8 of 8", "docx": "8 of 8"}

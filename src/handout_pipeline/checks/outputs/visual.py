@@ -36,6 +36,8 @@ TESSERACT = {"en": "eng", "fr": "fra", "es": "spa", "zh_Hans": "chi_sim", "zh_Ha
 # Each drawn line of an item is cut out and read as one line, twice: as a text line (7) and as a raw line
 # (13, no layout analysis: it reads a short Arabic word that 7 finds no text in). The better reading counts.
 PSMS = (7, 13)
+# Grey level (0-255, sRGB) under which a pixel is ink: relative luminance 0.30, 3:1 against white.
+INK_BELOW = 149
 FORMATS = ("pdf", "docx")
 _ARABIC_SCRIPT = {"ar", "fa"}
 # Letters OCR (and writers) spell in more than one way in Arabic script: Persian and Arabic yeh and kaf,
@@ -178,6 +180,12 @@ def places(pdf_path: Path, tiers: tuple[ExpectedTier, ...], rtl: bool) -> tuple[
     return boxes, regions
 
 
+def _ink(image):
+    """Only what stands out: a pixel is ink if it has at least 3:1 contrast against white (as the output checks
+    ask of text), else paper. Text in white or a pale colour, on a pale box fill or not, is not read."""
+    return image.convert("L").point(lambda v: 0 if v < INK_BELOW else 255)
+
+
 def _lines(pairs) -> list[tuple[int, float, float, float, float]]:
     """One rectangle per drawn line of an item: from its baseline 0.45 em down (descenders, Arabic tails) and
     0.95 em up (accents, Gurmukhi vowel signs), one line pitch of the writers' 1.4 line height, so no
@@ -236,7 +244,7 @@ def read_regions(pdf: Path, regions: list[Region], tmp: Path, code: str) -> list
         for page, x0, y0, x1, y1 in region.pieces:
             if page >= len(images):
                 continue
-            image = opened.get(page) or opened.setdefault(page, Image.open(images[page]).convert("L"))
+            image = opened.get(page) or opened.setdefault(page, _ink(Image.open(images[page])))
             media, crop = frames[page]
             left, top = min(crop[0], crop[2]), max(crop[1], crop[3])
             # Glyph boxes are relative to the MediaBox's corner; the image starts at the CropBox's.
