@@ -66,3 +66,16 @@ def test_gate_fails_when_a_shipped_output_loses_a_warning_sign(built, tmp_path):
     report = json.loads(result.output)
     assert result.exit_code == 1
     assert any(f["check"] == "outputs" and f["message_id"] == "warning-sign/passed-out" for f in report["findings"])
+
+
+@pytest.mark.slow
+def test_shipped_content_passes_the_visual_check(built):
+    """Every intro and sign read by OCR in every box of every language, PDF and DOCX (as LibreOffice lays it
+    out), with the whole machine's cores (default workers)."""
+    root, _ = built
+    result = run(root, "check", "--visual", "--no-outputs", "--format", "json")
+    report = json.loads(result.output)
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [] and result.exit_code == 0
+    seen = {tag: report["metrics"][ID][tag]["visual"] for tag in TAGS}
+    total = seen["en"]["pdf"].split(" of ")[1]
+    assert seen == {tag: {"pdf": f"{total} of {total}", "docx": f"{total} of {total}"} for tag in TAGS}, seen

@@ -554,3 +554,71 @@ def test_same_input_same_bytes(rendered, code):
             # fontTools' subsetter stamps "now" unless our fix pins it; HarfBuzz keeps the font's own date.
             from fontTools.misc.timeTools import timestampNow
             assert font["head"].modified == FONT_TIMESTAMP or timestampNow() - font["head"].modified > 86400
+
+
+def _tree(data: bytes):
+    """The structure tree as nested (kind, [children]) with each element's text (from its MCIDs' spans)."""
+    def walk(element):
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        return (str(element.S), [walk(k) for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k])
+
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        return walk(doc.Root.StructTreeRoot.K[0])
+
+
+def _find(node, kind):
+    if node[0] == kind:
+        yield node
+    for child in node[1]:
+        yield from _find(child, kind)
+
+
+def _raw_weasyprint(r: Rendered) -> bytes:
+    """What WeasyPrint alone makes of the same document (no list repair)."""
+    from handout_pipeline.writers.pdf_structure import repair_lists
+
+    assert repair_lists(r.data) == r.data, "the shipped bytes are already repaired: repairing again changes nothing"
+    with render_fixes():
+        return r.document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+@pytest.mark.parametrize("code", ["fr", "ar"])
+def test_nested_list_sits_inside_its_parent_items_body(rendered, code):
+    r = rendered(code)
+    lists = list(_find(_tree(r.data), "/L"))
+    # no list is a child of a list: each sublist is inside an LBody
+    assert all(child[0] == "/LI" for node in lists for child in node[1]), lists
+    nested = [child for body in _find(_tree(r.data), "/LBody") for child in body[1] if child[0] == "/L"]
+    assert len(nested) >= 2  # the mini handout nests items in an ordinary list and in the urgent tier
+    raw = list(_find(_tree(_raw_weasyprint(r)), "/L"))
+    assert any(child[0] == "/L" for node in raw for child in node[1]), "WeasyPrint alone nests beside the item"
+
+
+def test_glossary_is_a_description_list_of_term_and_definition(rendered):
+    import pdfplumber
+
+    r = rendered("fr")
+    last = list(_find(_tree(r.data), "/Sect"))[-1]       # the glossary: the handout's last section
+    terms = next(node for node in last[1] if node[0] == "/L")[1]
+    assert len(terms) == len(r.handout.glossary) and all([k[0] for k in li[1]] == ["/Lbl", "/LBody"] for li in terms)
+    with pdfplumber.open(str(r.path)) as doc:  # the Lbl is the term, the LBody its definition
+        tree = doc.structure_tree
+    def texts(element, kind, out):
+        if element.get("type") == kind:
+            out.append(element)
+        for child in element.get("children", []):
+            texts(child, kind, out)
+        return out
+    labels = [e for e in texts({"children": tree}, "Lbl", []) if e.get("page_number")]
+    from handout_pipeline.checks.outputs import pdf as pdf_check
+    pdf_check._read_embedded_cmaps()
+    with pdfplumber.open(str(r.path)) as doc:
+        pages = [pdf_check._paint(doc, page) for page in doc.pages]
+    def text(element):
+        own = "".join(g.text for m in element.get("mcids") or [] for g in pages[element["page_number"] - 1][2].get(m, []))
+        return own + "".join(text(c) for c in element.get("children", []))
+    assert {str(e.term).strip() for e in r.handout.glossary} <= {text(e).strip() for e in labels}, labels
+    raw_last = list(_find(_tree(_raw_weasyprint(r)), "/Sect"))[-1]
+    raw_list = next(node for node in raw_last[1] if node[0] == "/L")
+    assert len(raw_list[1]) == 2 * len(r.handout.glossary)  # WeasyPrint alone: term and definition apart

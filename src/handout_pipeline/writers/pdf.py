@@ -195,13 +195,14 @@ def pdf_bytes(document, handout: Handout, ctx: RenderContext) -> bytes:
     """A laid-out handout as PDF/UA-1 bytes: tagged, exact text layer, the same bytes every time."""
     from handout_pipeline.writers.pdf_artifacts import mark_pagination_artifacts
     from handout_pipeline.writers.pdf_patches import render_fixes
+    from handout_pipeline.writers.pdf_structure import repair_lists
 
     # No dates go in (WeasyPrint writes none without <meta name=dcterms.*>); the file identifier is
     # derived from the handout and language, and the patches fix the fonts' own time stamps.
     identifier = hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False)
     with _RENDER_LOCK, render_fixes():
         data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.hexdigest().encode())
-    return mark_pagination_artifacts(data)
+    return repair_lists(mark_pagination_artifacts(data))
 
 
 # --- The page -------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
     boxes: list[Box] = []
     members = []
 
-    def glyphs_of(element) -> list[tuple[int, Glyph]]:
+    def glyphs_of(element, nested: bool = True) -> list[tuple[int, Glyph]]:
+        """`nested=False`: without the lists inside it (an item's own text, not its sub-items')."""
         out = []
         page = element.get("page_number")
         if page is not None and element.get("mcids"):
@@ -108,25 +109,30 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
             for mcid in element["mcids"]:
                 out += [(page - 1, g) for g in by_mcid.get(mcid, [])]
         for child in element.get("children", []):
-            out += glyphs_of(child)
+            if nested or child.get("type") != "L":
+                out += glyphs_of(child, nested)
         return out
 
     def text_of(element) -> tuple[str, int, list[Glyph]]:
         text, page, pairs = placed_of(element)
         return text, page, [g for _, g in pairs]
 
-    def placed_of(element) -> tuple[str, int, list[tuple[int, Glyph]]]:
-        pairs = glyphs_of(element)
+    def placed_of(element, nested: bool = True) -> tuple[str, int, list[tuple[int, Glyph]]]:
+        pairs = glyphs_of(element, nested)
         return reading_text([g for _, g in pairs], rtl), (pairs[0][0] if pairs else 0), pairs
 
     def items(element, box: Box) -> None:
         for child in element.get("children", []):
             kind = child.get("type")
             if kind in ("LBody", "P"):
-                text, page, pairs = placed_of(child)
+                text, page, pairs = placed_of(child, nested=False)
                 (box.items if kind == "LBody" else box.intros).append(text)
                 box.placed.append(("item" if kind == "LBody" else "intro", text, page, pairs))
                 members.append((text, page, [g for _, g in pairs]))
+                if kind == "LBody":  # its sub-items (a nested list sits inside its parent item's body)
+                    for grandchild in child.get("children", []):
+                        if grandchild.get("type") == "L":
+                            items(grandchild, box)
             elif kind not in ("Lbl",) and not (kind in _BOX_KINDS and _label(child, keys)):
                 items(child, box)
 
