@@ -36,11 +36,16 @@ from handout_pipeline.checks.outputs.common import expected_tiers  # noqa: E402
 from handout_pipeline.project import Project  # noqa: E402
 
 
-def cli(root: Path, *args: str) -> float:
+def cli(root: Path, *args: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of it and its children) of one `handout` command."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "handout_pipeline", "--root", str(root), *args], check=False,
                    capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
-    return time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - started, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def paint_over(pdf: Path, regions: list[visual.Region], out: Path) -> None:
@@ -133,10 +138,12 @@ def main() -> None:
             print(f"{tag:8} {fmt:5} seen {seen:2} of {len(scores['clean']):2}  clean >= {clean[1]:5.1f} "
                   f"({clean[0][:28]!r})  replaced <= {replaced[1]:5.1f}  painted <= {painted[1]:5.1f}")
         print(f"all: clean >= {gap_low:.1f}; replaced or painted <= {gap_high:.1f}")
-        check = cli(root, "check", *languages)
-        both = cli(root, "check", "--visual", *languages)
-        print(f"handout check {check:.1f} s; handout check --visual {both:.1f} s "
-              f"({os.cpu_count()} cores, {len(jobs)} files read by OCR)")
+        check, check_cpu = cli(root, "check", *languages)
+        both, both_cpu = cli(root, "check", "--visual", *languages)
+        load = os.getloadavg()[0]
+        print(f"handout check {check:.1f} s ({check_cpu:.0f} s CPU); handout check --visual {both:.1f} s "
+              f"({both_cpu:.0f} s CPU); {os.cpu_count()} cores, load average {load:.1f}, {len(jobs)} files read "
+              "by OCR")
 
 
 if __name__ == "__main__":

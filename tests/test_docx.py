@@ -352,3 +352,44 @@ def pdf_contains(text: str, sign: str, rtl: bool) -> bool:
         return {"".join(sorted(t)) for t in re.findall(r"[^\W\d_]+|\d+", s)}
 
     return tokens(sign) <= tokens(text)
+
+
+@pytest.mark.parametrize("code", ["fr", "ar", "zh_Hans", "pa"])
+def test_font_table_names_the_noto_families_with_their_panose_and_generic_family(project, code):
+    import subprocess
+    import zipfile
+
+    from fontTools.ttLib import TTFont
+
+    from handout_pipeline.writers import get_writer
+
+    handout, ctx = localized(project, code)
+    data = get_writer("docx").write(handout, ctx)
+    table = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/fontTable.xml"))
+    fonts = {f.get(w("name")): f for f in table.findall(w("font"))}
+    for family in ("Noto Sans", get_language(code).font):
+        font = fonts[family]
+        assert val(font.find(w("family"))) == "swiss" and val(font.find(w("pitch"))) == "variable"
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", family], capture_output=True, text=True)
+        path, index = found.stdout.rsplit(":", 1)
+        panose = TTFont(path, fontNumber=int(index))["OS/2"].panose
+        digits = (panose.bFamilyType, panose.bSerifStyle, panose.bWeight, panose.bProportion, panose.bContrast,
+                  panose.bStrokeVariation, panose.bArmStyle, panose.bLetterForm, panose.bMidline, panose.bXHeight)
+        assert val(font.find(w("panose1"))) == "".join(f"{d:02X}" for d in digits), family
+    ours = list(dict.fromkeys(["Noto Sans", get_language(code).font]))
+    assert list(fonts)[:len(ours)] == ours
+
+
+@pytest.mark.parametrize("family", ["Noto Sans", "Noto Sans Arabic", "Noto Sans Gurmukhi", "Noto Sans CJK SC"])
+def test_line_heights_the_docx_spacing_counts_on_are_the_fonts_own(family):
+    import subprocess
+
+    from fontTools.ttLib import TTFont
+
+    from handout_pipeline.writers.docx import FONT_LINE_HEIGHT
+
+    found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", family], capture_output=True, text=True)
+    path, index = found.stdout.rsplit(":", 1)
+    font = TTFont(path, fontNumber=int(index))
+    os2 = font["OS/2"]
+    assert abs((os2.usWinAscent + os2.usWinDescent) / font["head"].unitsPerEm - FONT_LINE_HEIGHT[family]) < 0.002

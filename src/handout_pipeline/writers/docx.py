@@ -146,9 +146,43 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
     _set_header_footer(document, handout, ctx)
     if ctx.draft:
         _mark_draft(document, handout.labels.draft, language)
+    _set_font_table(document, language)
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
+
+
+# Noto families as Word's font table describes them: PANOSE from each font's OS/2 table, the Windows
+# character set of its script, and the generic family (swiss: sans-serif) Word falls back to when the font
+# is not installed, so it substitutes a sans-serif face of the same script, not an arbitrary one.
+NOTO_FONTS = {
+    "Noto Sans": ("020B0502040504020204", "00"),
+    "Noto Sans Arabic": ("020B0502040504020204", "B2"),
+    "Noto Sans Gurmukhi": ("020B0502040504020204", "00"),
+    "Noto Sans CJK SC": ("020B0500000000000000", "86"),
+    "Noto Sans CJK TC": ("020B0500000000000000", "88"),
+    "Noto Sans CJK KR": ("020B0500000000000000", "81"),
+}
+
+
+def _set_font_table(document: Document, language: Language) -> None:
+    """Name the Noto families the styles use in word/fontTable.xml (the template lists only Calibri and
+    the like), first, with their PANOSE numbers and generic family."""
+    from docx.oxml import parse_xml
+
+    part = next(p for p in document.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    root = parse_xml(part.blob)
+    for name in reversed(list(dict.fromkeys((LATIN_FONT, language.font)))):
+        for old in [f for f in root.findall(qn("w:font")) if f.get(qn("w:name")) == name]:
+            root.remove(old)
+        panose, charset = NOTO_FONTS.get(name, NOTO_FONTS[LATIN_FONT])
+        font = OxmlElement("w:font", {qn("w:name"): name})
+        for tag, value in (("panose1", panose), ("charset", charset), ("family", "swiss"), ("pitch", "variable")):
+            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
+        root.insert(0, font)
+    from lxml import etree
+
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _set_header_footer(document: Document, handout: Handout, ctx: RenderContext) -> None:
