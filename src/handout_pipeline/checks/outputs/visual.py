@@ -2,8 +2,8 @@
 rendered (pdftoppm, inside its CropBox) and read by Tesseract OCR; every warning intro and sign must be read in
 each box of its tier (the page-1 summary too). The structure tree says only where a box's items are drawn: the
 picture of each item's region is cut out and read, and a sign counts as seen when one item of its box reads as
-it. What the text layer says the item is, is not trusted. Slow (one Tesseract run per file, about 5-10 s of CPU):
-a release or nightly check, run in processes."""
+it. What the text layer says the item is, is not trusted. Slow (3-6 s of CPU a file, most of it LibreOffice and
+Tesseract): a release or nightly check, run in processes."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from handout_pipeline.errors import HandoutError
 from handout_pipeline.project import Project
 
 DPI = 200
-# Chosen from benchmarks/visual_calibration.py on the shipped content (11 languages, PDF and DOCX): see README,
-# "Choosing the --visual threshold". Clean signs score far above it, a sign painted over or drawn as another
-# sign of its box far below it, in every language.
+# Chosen from benchmarks/visual_calibration.py on the shipped content (11 languages, PDF and DOCX; README,
+# "What --visual looks at"): clean signs scored 80 or more, a sign painted over or drawn as another sign of
+# its box 67 or less, in every language.
 THRESHOLD = 75.0
 # Tesseract's trained model per language (Debian tesseract-ocr-*); English as well where a sign may hold a
 # Latin term or a number in brackets. Tagalog is read with the Filipino model.
