@@ -378,18 +378,3 @@ def test_font_table_names_the_noto_families_with_their_panose_and_generic_family
         assert val(font.find(w("panose1"))) == "".join(f"{d:02X}" for d in digits), family
     ours = list(dict.fromkeys(["Noto Sans", get_language(code).font]))
     assert list(fonts)[:len(ours)] == ours
-
-
-@pytest.mark.parametrize("family", ["Noto Sans", "Noto Sans Arabic", "Noto Sans Gurmukhi", "Noto Sans CJK SC"])
-def test_line_heights_the_docx_spacing_counts_on_are_the_fonts_own(family):
-    import subprocess
-
-    from fontTools.ttLib import TTFont
-
-    from handout_pipeline.writers.docx import FONT_LINE_HEIGHT
-
-    found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", family], capture_output=True, text=True)
-    path, index = found.stdout.rsplit(":", 1)
-    font = TTFont(path, fontNumber=int(index))
-    os2 = font["OS/2"]
-    assert abs((os2.usWinAscent + os2.usWinDescent) / font["head"].unitsPerEm - FONT_LINE_HEIGHT[family]) < 0.002
