@@ -29,13 +29,15 @@ DPI = 200
 # "What --visual looks at"): clean signs scored 80 or more, a sign painted over or drawn as another sign of
 # its box 67 or less, in every language.
 THRESHOLD = 75.0
-# Tesseract's trained model per language (Debian tesseract-ocr-*); English as well where a sign may hold a
-# Latin term or a number in brackets. Tagalog is read with the Filipino model.
+# Tesseract's trained model per language (Debian tesseract-ocr-*). Tagalog is read with the Filipino model.
 TESSERACT = {"en": "eng", "fr": "fra", "es": "spa", "zh_Hans": "chi_sim", "zh_Hant": "chi_tra",
              "pa": "pan", "ar": "ara", "fa": "fas", "vi": "vie", "ko": "kor", "tl": "fil"}
 # Each drawn line of an item is cut out and read as one line, twice: as a text line (7) and as a raw line
 # (13, no layout analysis: it reads a short Arabic word that 7 finds no text in). The better reading counts.
 PSMS = (7, 13)
+# Further readings (model, psm) where the language's own model misses clean signs: the Persian model reads
+# the lone word "ضعف." as "عفر"; the Arabic one, which knows the same letters, reads it.
+EXTRA_READINGS = {"fa": (("ara", 13),)}
 # Grey level (0-255, sRGB) under which a pixel is ink: relative luminance 0.30, 3:1 against white.
 INK_BELOW = 149
 FORMATS = ("pdf", "docx")
@@ -56,6 +58,7 @@ class Task:
     path: str
     rel: str
     tiers: tuple[ExpectedTier, ...]
+    furniture: tuple[str, ...] = ()   # texts atop every page (the draft banner): not before a box's continuation
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ def visual_findings(project: Project, handouts: tuple[str, ...] = (), languages:
             for fmt in FORMATS:
                 path = output_path(project, handout_id, language, fmt)
                 tasks.append(Task(handout_id, language.tag, language.code, language.rtl, fmt, str(path),
-                                  path.relative_to(project.root).as_posix(), tiers))
+                                  path.relative_to(project.root).as_posix(), tiers, (handout.labels.draft,)))
     findings: list[Finding] = []
     seen: dict = {}
     workers = workers or default_workers()
@@ -133,7 +136,7 @@ def look(task: Task) -> list[Seen] | str:
             pdf = docx_to_pdf(pdf, Path(tmp))
             if pdf is None:
                 return "LibreOffice could not open the DOCX: open it in Word or LibreOffice and build again"
-        boxes, regions = places(pdf, task.tiers, task.rtl)
+        boxes, regions = places(pdf, task.tiers, task.rtl, task.furniture)
         texts = read_regions(pdf, regions, Path(tmp), task.code)
     return judge(task.tiers, boxes, regions, texts, task.code)
 
@@ -149,8 +152,8 @@ def docx_to_pdf(docx: Path, tmp: Path) -> Path | None:
     return pdf if pdf.exists() else None
 
 
-def places(pdf_path: Path, tiers: tuple[ExpectedTier, ...], rtl: bool) -> tuple[list[tuple[int | None, int]],
-                                                                              list[Region]]:
+def places(pdf_path: Path, tiers: tuple[ExpectedTier, ...], rtl: bool,
+           furniture: tuple[str, ...] = ()) -> tuple[list[tuple[int | None, int]], list[Region]]:
     """The boxes of a tagged PDF as (index of their tier if the text layer names it, page), and the region of
     each of their labels, intros and items, from the structure tree (a WeasyPrint Sect, or the one-cell table LibreOffice makes of a DOCX
     box)."""
@@ -169,7 +172,8 @@ def places(pdf_path: Path, tiers: tuple[ExpectedTier, ...], rtl: bool) -> tuple[
         # A one-cell table headed by anything may be a box: LibreOffice leaves some headings out of its text
         # layer (a Gurmukhi label came out empty); what its heading reads as on the page decides (judge).
         found, _ = pdf_check._boxes(pdf.structure_tree, pages, [t.label for t in tiers], rtl,
-                                    is_label=lambda text, kind: kind == "TD" or _letter_set(text) in labels)
+                                    is_label=lambda text, kind: kind == "TD" or _letter_set(text) in labels,
+                                    furniture=list(furniture))
     for box in found:
         number = len(boxes)
         boxes.append((labels.get(_letter_set(box.label)), box.page))
@@ -227,7 +231,8 @@ def page_images(pdf: Path, tmp: Path) -> list[Path]:
 
 def read_regions(pdf: Path, regions: list[Region], tmp: Path, code: str) -> list[tuple[str, ...]]:
     """What OCR reads in each region's picture, cut line by line from the rendered pages: one text per page
-    segmentation tried (PSMS), lines joined. One Tesseract run per segmentation for all lines of the file."""
+    segmentation tried (PSMS, then EXTRA_READINGS), lines joined. One Tesseract run per reading for all lines of
+    the file."""
     import pikepdf
     from PIL import Image, ImageOps
 
@@ -256,14 +261,15 @@ def read_regions(pdf: Path, regions: list[Region], tmp: Path, code: str) -> list
             path = crops / f"l{len(listed):05d}.png"
             ImageOps.expand(image.crop(box), border=30, fill=255).save(path, dpi=(DPI, DPI))
             listed.append((n, path))
-    texts: list[list[list[str]]] = [[[] for _ in PSMS] for _ in regions]
+    readings = [(TESSERACT.get(code, "eng"), psm) for psm in PSMS] + list(EXTRA_READINGS.get(code, ()))
+    texts: list[list[list[str]]] = [[[] for _ in readings] for _ in regions]
     if not listed:
-        return [tuple("" for _ in PSMS) for _ in regions]
+        return [tuple("" for _ in readings) for _ in regions]
     listing = tmp / "lines.txt"
     listing.write_text("".join(f"{path}\n" for _, path in listed), encoding="utf-8")
-    for k, psm in enumerate(PSMS):
-        done = subprocess.run(["tesseract", str(listing), "stdout", "-l", TESSERACT.get(code, "eng"), "--psm",
-                               str(psm), "--dpi", str(DPI), "tsv"], capture_output=True, timeout=600, check=False)
+    for k, (model, psm) in enumerate(readings):
+        done = subprocess.run(["tesseract", str(listing), "stdout", "-l", model, "--psm", str(psm), "--dpi",
+                               str(DPI), "tsv"], capture_output=True, timeout=600, check=False)
         words: dict[int, list[str]] = {}
         for line in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
             cells = line.split("\t")
