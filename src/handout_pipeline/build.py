@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from handout_pipeline import __version__
 from handout_pipeline.writers.audio_synth import SynthesisError
-from handout_pipeline.errors import HandoutError
+from handout_pipeline.errors import BuildCrashed, HandoutError
 from handout_pipeline.fsutil import write_atomic
 from handout_pipeline.languages import Language, get_language
 from handout_pipeline.project import Project
@@ -85,6 +85,22 @@ def _file_digest(path: Path) -> str:
     return f"{path.name}:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def file_digest(path: Path) -> str:
+    """_file_digest of a system file (font, voice data, package module), hashed once per process while its
+    size, date and inode stay the same: a worker building 40 outputs reads each font once, not 40 times.
+    Never used for content (source, catalogs, configuration), which a test or an editor rewrites in place."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path.name}:missing"
+    return _system_file_digest(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@lru_cache(maxsize=1024)
+def _system_file_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return _file_digest(Path(path))
+
+
 def inputs_digest(project: Project, handout_id: str, language: Language, fmt: str) -> str:
     """Everything an output depends on: source, catalog, configuration, templates, fonts, package."""
     writer = get_writer(fmt)
@@ -94,7 +110,7 @@ def inputs_digest(project: Project, handout_id: str, language: Language, fmt: st
     if language.code != "en":
         po = project.po_path(language, handout_id)
         parts += [_file_digest(po), _file_digest(record_path(po))]  # an approval removes the draft mark
-    parts += [_file_digest(Path(p)) for p in writer.inputs(project.render_context(language))]
+    parts += [file_digest(Path(p)) for p in writer.inputs(project.render_context(language))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -245,10 +261,6 @@ def execute(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) 
         raise BuildCrashed("a build worker stopped unexpectedly (killed or out of memory); every file already "
                            "written is complete: run 'handout build' again") from None
     return results
-
-
-class BuildCrashed(Exception):
-    """A worker process died; outputs written so far are whole (atomic), the rest are not written."""
 
 
 def default_workers() -> int:

@@ -13,15 +13,23 @@ from pathlib import Path
 import click
 
 from handout_pipeline import __version__
-from handout_pipeline.build import BuildCrashed
-from handout_pipeline.errors import HandoutError
-from handout_pipeline.i18n import catalogs
-from handout_pipeline.i18n.units import units
-from handout_pipeline.project import Project
-from handout_pipeline.review.records import load_record, record_path
-from handout_pipeline.review.status import review_status
-from handout_pipeline.review.stamps import stamp_catalog
-from handout_pipeline.writers import FORMATS
+from handout_pipeline.errors import BuildCrashed, HandoutError
+from handout_pipeline.formats import FORMATS
+
+
+class _Lazy:
+    """A module imported on first use: `handout --help` loads neither Babel nor the writers."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+catalogs = _Lazy("handout_pipeline.i18n.catalogs")
 
 
 def _fail(message: str) -> None:
@@ -105,6 +113,8 @@ def docs(topic: str | None) -> None:
 
 
 def _project(ctx: click.Context) -> Project:
+    from handout_pipeline.project import Project
+
     return Project.open(ctx.obj)
 
 
@@ -199,7 +209,9 @@ def stats(ctx: click.Context, fmt: str, languages: tuple[str, ...], handouts: tu
     """How far each translation is: translated, fuzzy, untranslated, obsolete, safety messages reviewed, warning
     signs, and source words (what translators quote by). Fuzzy is NOT translated; reviewed = approved in the review
     record and unchanged since."""
+    from handout_pipeline.i18n.units import units
     from handout_pipeline.i18n.wordcount import word_counts
+    from handout_pipeline.review.status import review_status
 
     project = _project(ctx)
     rows = []
@@ -324,13 +336,17 @@ def _print_summary(project: Project, results, seconds: float) -> None:
 @click.option("--rebuild", is_flag=True,
               help="Also build again into a temporary folder and compare bytes of PDF, DOCX and TXT (for release).")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of cores when there is enough to check).")
+@click.option("--no-cache", is_flag=True, help="Check everything again, ignoring what earlier checks found.")
 @click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of the screen (written even when the input is bad).")
 @click.option("--report", "also", multiple=True, metavar="FORMAT=FILE", callback=lambda c, p, v: _reports(v),
               help="Also write the report in another format, e.g. --report sarif=check.sarif (repeatable).")
 @click.pass_context
 @user_errors
-def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, out_file, also) -> None:
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, jobs, no_cache, out_file,
+          also) -> None:
     """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
     import datetime as dt
 
@@ -339,7 +355,7 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
     started, clock = dt.datetime.now(dt.timezone.utc), time.monotonic()
     try:
         project = _project(ctx)
-        result = _gate(project, handouts, languages, no_outputs, rebuild, visual)
+        result = _gate(project, handouts, languages, no_outputs, rebuild, visual, jobs, not no_cache)
     except HandoutError as exc:  # the CI upload step still finds a report, saying why
         _show_report(ci.CheckRun(strict=strict, seconds=time.monotonic() - clock, started=started,
                                  bad_input=ci.BadInput.of(exc, ctx.obj)), fmt, out_file, also)
@@ -350,10 +366,13 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
     sys.exit(run.exit_code)
 
 
-def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool, visual: bool):
+def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool, visual: bool,
+          jobs: int | None = None, use_cache: bool = True):
     from handout_pipeline.checks.run import run_checks
 
-    result = run_checks(project, handouts, languages, outputs=not no_outputs)
+    with _progress("checking") as step:
+        result = run_checks(project, handouts, languages, outputs=not no_outputs, workers=jobs,
+                            use_cache=use_cache, progress=step)
     if rebuild:
         from handout_pipeline.checks.outputs.rebuild import rebuild_findings
 
@@ -367,6 +386,30 @@ def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool
             for tag, metrics in by_language.items():
                 result.metrics.setdefault(handout_id, {}).setdefault(tag, {})["visual"] = metrics
     return result
+
+
+class _progress:
+    """A progress bar on a terminal (never in CI, never when stderr is a file), fed with (done, total)."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar, self.done = label, None, 0
+        self.shown = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.shown or total <= 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def _reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:

@@ -16,6 +16,9 @@ class HandoutError(Exception):
         self.line = line
         self.hint = hint
 
+    def __reduce__(self):  # whole across processes (a check or build worker's error reaches the CLI intact)
+        return (self.__class__, (self.message, self.path, self.line, self.hint))
+
     def __str__(self) -> str:
         where = ""
         if self.path:
@@ -38,5 +41,12 @@ class HandoutErrors(HandoutError):
         super().__init__(first.message, first.path, first.line, first.hint)
         self.errors = flat
 
+    def __reduce__(self):  # from a worker process whole, every line (HandoutError's would lose them)
+        return (self.__class__, (self.errors,))
+
     def __str__(self) -> str:
         return "\n".join(HandoutError.__str__(error) for error in self.errors)
+
+
+class BuildCrashed(Exception):
+    """A worker process died; outputs written so far are whole (atomic), the rest are not written."""

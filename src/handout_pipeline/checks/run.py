@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import Callable
 
 from handout_pipeline.checks import Finding
 from handout_pipeline.checks.catalog import catalog_findings
@@ -37,42 +38,142 @@ class Report:
                                                     f.message_id or ""))
 
 
+# Below this many entries to check, one process does it: a worker pool costs about a second to start.
+MIN_PARALLEL = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CheckJob:
+    """One cache entry's worth of checking: a handout's source (language None) or a handout in a language."""
+
+    root: str
+    handout: str
+    language: str | None    # locale code
+    outputs: bool
+    formats: tuple[str, ...]
+
+
 def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tuple[str, ...] = (),
-               outputs: bool = True, formats: tuple[str, ...] = FORMATS) -> Report:
+               outputs: bool = True, formats: tuple[str, ...] = FORMATS, workers: int | None = None,
+               use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Every check over handouts x languages; entries whose inputs are unchanged come from the cache, the rest
+    run across `workers` processes (None: the cores, when there are at least MIN_PARALLEL entries to check);
+    `progress(done, total)` after each entry."""
+    from handout_pipeline.checks import cache
+
+    ids = project.handout_ids(handouts)
+    langs = project.languages(languages)
+    formats = tuple(formats)
+    jobs = [CheckJob(str(project.root), h, lang, outputs, formats)
+            for h in ids for lang in (None, *(language.code for language in langs))]
+    done: dict[CheckJob, tuple[list[Finding], dict | None]] = {}
+    misses: list[tuple[CheckJob, str | None]] = []
+    for job in jobs:
+        key = _key(project, job) if use_cache else None
+        hit = cache.load(_entry_path(project, job), key) if key else None
+        if hit is None:
+            misses.append((job, key))
+        else:
+            done[job] = hit
+            if progress:
+                progress(len(done), len(jobs))
+    for handout_id in dict.fromkeys(job.handout for job, _ in misses):
+        project.handout(handout_id)  # a broken source is one clear error before any work starts
+
+    def finished(job: CheckJob, key: str | None, result: tuple[list[Finding], dict | None]) -> None:
+        done[job] = result
+        if key is not None and _key(project, job) == key:  # not changed while it was being checked
+            cache.store(_entry_path(project, job), key, *result)
+        if progress:
+            progress(len(done), len(jobs))
+
+    _execute(project, misses, workers, finished)
     report = Report()
-    cfg = project.config.check
-    identifier = LanguageIdentifier(project.config.languages)  # loaded once, on first use
-    for handout_id in project.handout_ids(handouts):
-        source = project.handout(handout_id)
-        template_units = list(units(source))
-        report.findings += _template_findings(project, handout_id, source)
-        report.findings += lint_findings(source, project.config, project.source_rel(handout_id))
-        report.metrics[handout_id] = {}
-        for language in project.languages(languages):
-            metrics: dict = {}
-            catalog = po_rel = None
-            found: list[Finding] = []
-            if language.code != "en":
-                path = project.po_path(language, handout_id)
-                po_rel = path.relative_to(project.root).as_posix()
-                catalog = catalogs.load_catalog(path, language) if path.exists() else None
-                found += catalog_findings(handout_id, language, template_units, catalog, cfg, po_rel, identifier)
-                found += project_review_findings(project, handout_id, language, template_units, catalog)
-                found += qa_findings(handout_id, language, template_units, catalog, po_rel,
-                                     canadian=project.config.region.country == "CA")
-                if catalog is not None:
-                    metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
-            translated = translate(source, catalog, language)
-            region = project.config.region
-            shown = Translated(resolve(translated.handout, region.facts, region.text_facts), translated.missing)
-            found += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
-            if outputs:
-                found += output_findings(project, handout_id, language, shown.handout, formats)
-            hard, metrics["readability"] = readability(shown.handout, language, cfg)
-            report.findings += with_locations(with_causes(found + hard), template_units,
-                                              project.source_rel(handout_id), po_rel, catalog)
-            report.metrics[handout_id][language.tag] = metrics
+    for job in jobs:
+        found, metrics = done[job]
+        report.findings += found
+        if job.language is None:
+            report.metrics[job.handout] = {}
+        else:
+            report.metrics[job.handout][project.config.language(job.language).tag] = metrics
     return report
+
+
+def _key(project: Project, job: CheckJob) -> str:
+    from handout_pipeline.checks import cache
+
+    language = project.config.language(job.language) if job.language else None
+    return cache.entry_key(project, job.handout, language, job.outputs, job.formats)
+
+
+def _entry_path(project: Project, job: CheckJob):
+    from handout_pipeline.checks import cache
+
+    return cache.entry_path(project, job.handout, project.config.language(job.language).tag if job.language else None)
+
+
+def _execute(project: Project, misses: list[tuple[CheckJob, str | None]], workers: int | None, finished) -> None:
+    """Inline for a few entries (or one worker); else a process pool, each worker loading its resources once."""
+    from handout_pipeline.build import default_workers
+
+    count = default_workers() if workers is None and len(misses) >= MIN_PARALLEL else (workers or 1)
+    count = min(count, len(misses))
+    if count <= 1:
+        for job, key in misses:
+            finished(job, key, check_entry(project, job))
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    from handout_pipeline.build import BuildCrashed
+
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(run_job, job): (job, key) for job, key in misses}
+            for future in as_completed(futures):
+                finished(*futures[future], future.result())
+    except BrokenProcessPool:
+        raise BuildCrashed("a check worker stopped unexpectedly (killed or out of memory): run 'handout check' "
+                           "again") from None
+
+
+def run_job(job: CheckJob) -> tuple[list[Finding], dict | None]:
+    """A worker's entry point: open the content root, check one entry."""
+    return check_entry(Project.open(job.root), job)
+
+
+def check_entry(project: Project, job: CheckJob) -> tuple[list[Finding], dict | None]:
+    """The findings (and, for a language, the metrics) of one entry."""
+    source = project.handout(job.handout)
+    if job.language is None:
+        return (_template_findings(project, job.handout, source)
+                + lint_findings(source, project.config, project.source_rel(job.handout))), None
+    handout_id, language, cfg = job.handout, project.config.language(job.language), project.config.check
+    identifier = LanguageIdentifier(project.config.languages)  # its models are loaded once per process
+    template_units = list(units(source))
+    metrics: dict = {}
+    catalog = po_rel = None
+    found: list[Finding] = []
+    if language.code != "en":
+        path = project.po_path(language, handout_id)
+        po_rel = path.relative_to(project.root).as_posix()
+        catalog = catalogs.load_catalog(path, language) if path.exists() else None
+        found += catalog_findings(handout_id, language, template_units, catalog, cfg, po_rel, identifier)
+        found += project_review_findings(project, handout_id, language, template_units, catalog)
+        found += qa_findings(handout_id, language, template_units, catalog, po_rel,
+                             canadian=project.config.region.country == "CA")
+        if catalog is not None:
+            metrics["catalog"] = asdict(catalogs.stats(template_units, catalog))
+    translated = translate(source, catalog, language)
+    region = project.config.region
+    shown = Translated(resolve(translated.handout, region.facts, region.text_facts), translated.missing)
+    found += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
+    if job.outputs:
+        found += output_findings(project, handout_id, language, shown.handout, job.formats)
+    hard, metrics["readability"] = readability(shown.handout, language, cfg)
+    return with_locations(with_causes(found + hard), template_units, project.source_rel(handout_id), po_rel,
+                          catalog), metrics
 
 
 ROOT_CHECKS = ("warning-signs",)  # untranslated, fuzzy, stale: what the outputs then lack follows from these

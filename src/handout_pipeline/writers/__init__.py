@@ -9,6 +9,7 @@ from typing import Callable
 
 from handout_pipeline.config import Organization, Region
 from handout_pipeline.errors import HandoutError
+from handout_pipeline.formats import FORMATS
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
 
@@ -39,7 +40,7 @@ class Writer:
 
 # format -> module; each module defines write(handout, ctx) -> bytes and inputs(ctx) -> list[Path].
 _MODULES = {"txt": "text", "docx": "docx", "pdf": "pdf", "mp3": "audio"}
-FORMATS = tuple(_MODULES)
+assert FORMATS == tuple(_MODULES)
 
 
 def get_writer(name: str) -> Writer:
