@@ -110,3 +110,21 @@ def test_pre_commit_example_uses_every_shipped_hook():
     (repo,) = config["repos"]
     shipped = [h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())]
     assert [h["id"] for h in repo["hooks"]] == shipped and repo["rev"]
+
+
+def test_matrix_examples_are_shown_and_every_shard_builds_and_checks_its_part():
+    readme = (REPO / "README.md").read_text()
+    github = (REPO / "docs" / "ci" / "github-actions-matrix.yml").read_text()
+    gitlab = (REPO / "docs" / "ci" / "gitlab-ci-parallel.yml").read_text()
+    assert github in readme and gitlab in readme
+    job = yaml.safe_load(github)["jobs"]["shard"]
+    shards = job["strategy"]["matrix"]["shard"]
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert shards == list(range(1, len(shards) + 1))
+    for command in ("handout build", "handout check"):
+        (line,) = [r for r in runs if r.startswith(command)]
+        assert f"--shard ${{{{ matrix.shard }}}}/{len(shards)}" in line
+    parallel = yaml.safe_load(gitlab)["handout-shard"]
+    script = "\n".join(parallel["script"])
+    assert parallel["parallel"] >= 2
+    assert script.count('--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL"') == 2

@@ -273,24 +273,40 @@ def _stats_table(rows: list[dict]) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option("--shard", metavar="I/N", help="Only the I-th of N parts of the work (one per CI job; together they "
+                                             "build everything once).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: processes on this machine; dask: the workers of a Dask cluster (needs --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://10.0.0.5:8786.")
 @click.pass_context
 @user_errors
-def build(ctx: click.Context, handouts, languages, formats, jobs, force) -> None:
+def build(ctx: click.Context, handouts, languages, formats, jobs, force, shard, executor, scheduler) -> None:
     """Build PDF, DOCX, TXT and MP3 for every handout and language into output/."""
     from handout_pipeline import build as builder
+    from handout_pipeline import executors
 
+    if (executor == "dask") != bool(scheduler):
+        raise HandoutError("--executor dask and --scheduler ADDRESS go together",
+                           hint="give both (e.g. --executor dask --scheduler tcp://host:8786), or neither")
+    part = executors.parse_shard(shard) if shard else None
     project = _project(ctx)
     jobs_list = builder.plan(project, handouts, languages, formats, force)
+    jobs_list = executors.shard(jobs_list, *part) if part else jobs_list
     total = sum(len(job.formats) for job in jobs_list)
     workers = jobs or builder.default_workers()
     started = time.monotonic()
     with builder.build_lock(project, on_wait=lambda: click.echo("waiting for another build of this folder to finish…",
                                                                   err=True)):
+        def execute(on_result):
+            if executor == "dask":
+                return executors.dask_execute(jobs_list, scheduler, on_result, builder.run_job)
+            return builder.execute(jobs_list, workers, on_result)
+
         if sys.stderr.isatty() and not os.environ.get("CI"):
             with click.progressbar(length=total, label="building", file=sys.stderr) as bar:
-                results = builder.execute(jobs_list, workers, lambda r: bar.update(1))
+                results = execute(lambda r: bar.update(1))
         else:
-            results = builder.execute(jobs_list, workers, lambda r: click.echo(_result_line(r), err=True))
+            results = execute(lambda r: click.echo(_result_line(r), err=True))
     _print_summary(project, results, time.monotonic() - started)
     _site_after(project, "build")
     failed = [r for r in results if r.status == builder.FAILED]
@@ -339,14 +355,15 @@ def _print_summary(project: Project, results, seconds: float) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores when there is enough to check).")
 @click.option("--no-cache", is_flag=True, help="Check everything again, ignoring what earlier checks found.")
+@click.option("--shard", metavar="I/N", help="Only the I-th of N parts of the handouts x languages (one per CI job).")
 @click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of the screen (written even when the input is bad).")
 @click.option("--report", "also", multiple=True, metavar="FORMAT=FILE", callback=lambda c, p, v: _reports(v),
               help="Also write the report in another format, e.g. --report sarif=check.sarif (repeatable).")
 @click.pass_context
 @user_errors
-def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, jobs, no_cache, out_file,
-          also) -> None:
+def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebuild, strict, jobs, no_cache, shard,
+          out_file, also) -> None:
     """The release gate: warning signs, translation integrity, outputs, glyphs, readability. Exit 1 on any error."""
     import datetime as dt
 
@@ -355,7 +372,8 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
     started, clock = dt.datetime.now(dt.timezone.utc), time.monotonic()
     try:
         project = _project(ctx)
-        result = _gate(project, handouts, languages, no_outputs, rebuild, visual, jobs, not no_cache)
+        part = _shard(shard)
+        result = _gate(project, handouts, languages, no_outputs, rebuild, visual, jobs, not no_cache, part)
     except HandoutError as exc:  # the CI upload step still finds a report, saying why
         _show_report(ci.CheckRun(strict=strict, seconds=time.monotonic() - clock, started=started,
                                  bad_input=ci.BadInput.of(exc, ctx.obj)), fmt, out_file, also)
@@ -367,12 +385,12 @@ def check(ctx: click.Context, fmt, handouts, languages, no_outputs, visual, rebu
 
 
 def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool, visual: bool,
-          jobs: int | None = None, use_cache: bool = True):
+          jobs: int | None = None, use_cache: bool = True, shard: tuple[int, int] | None = None):
     from handout_pipeline.checks.run import run_checks
 
     with _progress("checking") as step:
         result = run_checks(project, handouts, languages, outputs=not no_outputs, workers=jobs,
-                            use_cache=use_cache, progress=step)
+                            use_cache=use_cache, progress=step, shard=shard)
     if rebuild:
         from handout_pipeline.checks.outputs.rebuild import rebuild_findings
 
@@ -386,6 +404,12 @@ def _gate(project: Project, handouts, languages, no_outputs: bool, rebuild: bool
             for tag, metrics in by_language.items():
                 result.metrics.setdefault(handout_id, {}).setdefault(tag, {})["visual"] = metrics
     return result
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    from handout_pipeline.executors import parse_shard
+
+    return parse_shard(text) if text else None
 
 
 class _progress:

@@ -55,10 +55,11 @@ class CheckJob:
 
 def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tuple[str, ...] = (),
                outputs: bool = True, formats: tuple[str, ...] = FORMATS, workers: int | None = None,
-               use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> Report:
+               use_cache: bool = True, progress: Callable[[int, int], None] | None = None,
+               shard: tuple[int, int] | None = None) -> Report:
     """Every check over handouts x languages; entries whose inputs are unchanged come from the cache, the rest
     run across `workers` processes (None: the cores, when there are at least MIN_PARALLEL entries to check);
-    `progress(done, total)` after each entry."""
+    `progress(done, total)` after each entry; `shard` (I, N): only the I-th of N parts of the entries."""
     from handout_pipeline.checks import cache
 
     ids = project.handout_ids(handouts)
@@ -66,6 +67,10 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
     formats = tuple(formats)
     jobs = [CheckJob(str(project.root), h, lang, outputs, formats)
             for h in ids for lang in (None, *(language.code for language in langs))]
+    if shard:  # the I-th of N parts, as build --shard splits its plan
+        from handout_pipeline.executors import shard as part
+
+        jobs = part(jobs, *shard)
     done: dict[CheckJob, tuple[list[Finding], dict | None]] = {}
     misses: list[tuple[CheckJob, str | None]] = []
     for job in jobs:
@@ -92,10 +97,9 @@ def run_checks(project: Project, handouts: tuple[str, ...] = (), languages: tupl
     for job in jobs:
         found, metrics = done[job]
         report.findings += found
-        if job.language is None:
-            report.metrics[job.handout] = {}
-        else:
-            report.metrics[job.handout][project.config.language(job.language).tag] = metrics
+        per_language = report.metrics.setdefault(job.handout, {})
+        if job.language is not None:
+            per_language[project.config.language(job.language).tag] = metrics
     return report
 
 
