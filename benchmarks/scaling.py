@@ -68,7 +68,7 @@ def change_one_catalog(root: Path) -> None:
     """An ordinary message of one French catalog gets a new (still correct) translation."""
     po = next(root.glob(f"locales/fr/LC_MESSAGES/{HANDOUT}-0001.po"))
     text = po.read_text(encoding="utf-8")
-    changed = re.sub(r'(msgctxt "paragraph/[^"]+"\nmsgid "[^"]*"\nmsgstr ")', r"\1 ", text, count=1)
+    changed = re.sub(r'(msgctxt "paragraph/[^"]+"\n(?:.*\n)*?msgstr ")', r"\1 ", text, count=1)
     assert changed != text, "no ordinary paragraph found to change"
     po.write_text(changed, encoding="utf-8")
 

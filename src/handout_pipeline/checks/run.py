@@ -6,20 +6,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 from handout_pipeline.checks import Finding
-from handout_pipeline.checks.catalog import catalog_findings
-from handout_pipeline.checks.content import LanguageIdentifier
-from handout_pipeline.checks.lint import lint_findings
-from handout_pipeline.checks.locate import with_locations
-from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
-from handout_pipeline.checks.outputs import output_findings
-from handout_pipeline.checks.qa import qa_findings
-from handout_pipeline.checks.readability import readability
-from handout_pipeline.checks.review import project_review_findings
-from handout_pipeline.i18n import catalogs
-from handout_pipeline.i18n.translate import Translated, resolve, translate
-from handout_pipeline.i18n.units import units
+from handout_pipeline.formats import FORMATS
 from handout_pipeline.project import Project
-from handout_pipeline.writers import FORMATS
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -149,6 +137,20 @@ def run_job(job: CheckJob) -> tuple[list[Finding], dict | None]:
 
 def check_entry(project: Project, job: CheckJob) -> tuple[list[Finding], dict | None]:
     """The findings (and, for a language, the metrics) of one entry."""
+    # Imported here: an unchanged check reads its findings from the cache and never needs these.
+    from handout_pipeline.checks.catalog import catalog_findings
+    from handout_pipeline.checks.content import LanguageIdentifier
+    from handout_pipeline.checks.glyphs import declared_fonts, glyph_findings
+    from handout_pipeline.checks.lint import lint_findings
+    from handout_pipeline.checks.locate import with_locations
+    from handout_pipeline.checks.outputs import output_findings
+    from handout_pipeline.checks.qa import qa_findings
+    from handout_pipeline.checks.readability import readability
+    from handout_pipeline.checks.review import project_review_findings
+    from handout_pipeline.i18n import catalogs
+    from handout_pipeline.i18n.translate import Translated, resolve, translate
+    from handout_pipeline.i18n.units import units
+
     source = project.handout(job.handout)
     if job.language is None:
         return (_template_findings(project, job.handout, source)
@@ -202,6 +204,8 @@ def with_causes(findings: list[Finding]) -> list[Finding]:
 
 
 def _template_findings(project: Project, handout_id: str, source) -> list[Finding]:
+    from handout_pipeline.i18n import catalogs
+
     pot = project.pot_path(handout_id)
     pot_rel = pot.relative_to(project.root).as_posix()
     expected = catalogs.build_template(source, project.source_rel(handout_id))
