@@ -18,6 +18,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Twips
+from docx.styles import BabelFish
+from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from handout_pipeline.languages import Language
@@ -332,15 +334,16 @@ def _set_defaults(document: Document, language: Language) -> None:
 
 def _set_styles(document: Document, language: Language) -> None:
     styles = document.styles
-    num_ids = {name: _num_id(styles[name]) for name in BULLETS}
+    by_name = {style.name: style for style in styles}  # one pass: styles[name] searches them all each time
+    num_ids = {name: _num_id(by_name[name]) for name in BULLETS}
     for spec in STYLES:
-        try:
-            style = styles[spec.name]
-        except KeyError:
-            style = styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+        style = by_name.get(spec.name)
+        if style is None:  # what styles.add_style does, without searching all styles for the name again
+            style = by_name[spec.name] = StyleFactory(styles.element.add_style_of_type(
+                BabelFish.ui2internal(spec.name), WD_STYLE_TYPE.PARAGRAPH, False))
             style.quick_style = True
         if spec.base:
-            style.base_style = styles[spec.base]
+            style.base_style = by_name[spec.base]
         _paragraph_style(style.element.get_or_add_pPr(), spec, language, num_ids.get(spec.bullet_of or ""))
         _character_style(style.element.get_or_add_rPr(), spec, language)
 
@@ -448,6 +451,17 @@ class _Body:
         self.target = document   # where paragraphs go: the body, or the cell of a tier's box
         self.bookmarks: list[str] = []
         self.rtl = language.rtl
+        # Every paragraph style's id, once (None for the default style, which paragraphs leave unnamed):
+        # target.add_paragraph(style=name) scans all the document's styles twice for each paragraph.
+        default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.style_ids = {style.name: None if style == default else style.style_id
+                          for style in document.styles if style.type == WD_STYLE_TYPE.PARAGRAPH}
+
+    def add_paragraph(self, target, style: str) -> DocxParagraph:
+        """What target.add_paragraph(style=style) makes."""
+        paragraph = target.add_paragraph()
+        paragraph._p.style = self.style_ids[style]
+        return paragraph
 
     def handout(self, handout: Handout) -> None:
         self.paragraph("Title", handout.title)
@@ -512,14 +526,14 @@ class _Body:
             if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
                 cell._tc.remove(placeholder)
         # Word joins two tables that touch into one: a small empty paragraph keeps the boxes apart.
-        gap = self.document.add_paragraph(style="Box Gap")
+        gap = self.add_paragraph(self.document, "Box Gap")
         if self.rtl:
             _put(gap._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
 
     def pointer(self, label: str, section: Text, bookmark: str) -> None:
         """'See "<section>" on page N.' in the translation's word order; N is a PAGEREF field Word and
         LibreOffice compute when they lay the document out."""
-        paragraph = self.target.add_paragraph(style="Box Pointer")
+        paragraph = self.add_paragraph(self.target, "Box Pointer")
         if self.rtl:
             _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
         for slot, text in label_pieces(label, {"section", "page"}):
@@ -568,7 +582,7 @@ class _Body:
             (xml_text(span.text), span.strong, span.emphasis) for span in text]
         if not "".join(t for t, _, _ in spans).strip():
             return None
-        paragraph = self.target.add_paragraph(style=style)
+        paragraph = self.add_paragraph(self.target, style)
         if self.rtl:
             _put(paragraph._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
         for content, strong, emphasis in spans:
