@@ -170,6 +170,9 @@ def extract(ctx: click.Context, handouts: tuple[str, ...], width, no_wrap, check
 def update(ctx: click.Context, languages: tuple[str, ...], handouts: tuple[str, ...], width, no_wrap,
            check_only) -> None:
     """Create missing catalogs and merge the others with their template, keeping every translation."""
+    from handout_pipeline.review.records import load_record, record_path
+    from handout_pipeline.review.stamps import stamp_catalog
+
     project = _project(ctx)
     merges = []  # every catalog is read and checked before any is written: a bad one stops all, half done is worse
     for handout_id in project.handout_ids(handouts):
