@@ -123,3 +123,44 @@ def test_help_imports_no_heavy_module():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "['handout_pipeline.cli', 'handout_pipeline.errors', " \
                                                    "'handout_pipeline.formats']"
+
+
+def test_writer_inputs_are_found_once_per_language_and_format_and_still_read_each_time(tmp_path, monkeypatch):
+    """build._writer_inputs memoises the list of a writer's system files (the MP3 writer globs eSpeak NG's
+    data for it): the same files as asking the writer, per language (Arabic and Chinese PDFs embed other
+    fonts than English), found once; a changed file in the list still changes the inputs digest."""
+    from handout_pipeline import build
+    from handout_pipeline.languages import get_language
+    from handout_pipeline.writers import Writer, get_writer
+    from helpers import mini_project
+
+    project = mini_project()
+    monkeypatch.setattr(build, "_WRITER_INPUTS", {})
+    found = {}
+    for code in ("en", "ar", "zh_Hans"):
+        ctx = project.render_context(get_language(code))
+        for fmt in ("txt", "docx", "pdf", "mp3"):
+            memo = build._writer_inputs(fmt, ctx)
+            assert memo == tuple(Path(p) for p in get_writer(fmt).inputs(ctx)) and memo
+            assert build._writer_inputs(fmt, ctx) is memo
+            found[code, fmt] = memo
+    assert len({found[code, "pdf"] for code in ("en", "ar", "zh_Hans")}) == 3
+
+    font = tmp_path / "font.ttf"
+    font.write_bytes(b"one")
+    calls = []
+
+    def inputs(ctx):
+        calls.append(ctx)
+        return [font]
+
+    monkeypatch.setattr(build, "get_writer", lambda fmt: Writer(fmt, None, inputs))
+    monkeypatch.setattr(build, "_WRITER_INPUTS", {})
+    english = get_language("en")
+    before = build.inputs_digest(project, "mini", english, "txt")
+    assert build.inputs_digest(project, "mini", english, "txt") == before
+    font.write_bytes(b"other font")
+    after = build.inputs_digest(project, "mini", english, "txt")
+    assert after != before and len(calls) == 1
+    font.unlink()
+    assert build.inputs_digest(project, "mini", english, "txt") not in (before, after)

@@ -103,15 +103,26 @@ def _system_file_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
 
 def inputs_digest(project: Project, handout_id: str, language: Language, fmt: str) -> str:
     """Everything an output depends on: source, catalog, configuration, templates, fonts, package."""
-    writer = get_writer(fmt)
     parts = [_package_digest(), fmt, language.code,
              _file_digest(project.source_path(handout_id)),
              _file_digest(project.config.path) if project.config.path else "no-config"]
     if language.code != "en":
         po = project.po_path(language, handout_id)
         parts += [_file_digest(po), _file_digest(record_path(po))]  # an approval removes the draft mark
-    parts += [file_digest(Path(p)) for p in writer.inputs(project.render_context(language))]
+    parts += [file_digest(p) for p in _writer_inputs(fmt, project.render_context(language))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+_WRITER_INPUTS: dict[tuple[str, str], tuple[Path, ...]] = {}
+
+
+def _writer_inputs(fmt: str, ctx) -> tuple[Path, ...]:
+    """The system files a writer's output depends on for a context (templates, fonts, voice data): found once
+    per process (the MP3 writer searches eSpeak NG's data folder for them); their digests are taken each time."""
+    key = (fmt, repr(ctx))  # a RenderContext holds dicts (the region's facts): not hashable itself
+    if key not in _WRITER_INPUTS:
+        _WRITER_INPUTS[key] = tuple(Path(p) for p in get_writer(fmt).inputs(ctx))
+    return _WRITER_INPUTS[key]
 
 
 def sha256_file(path: Path) -> str | None:
