@@ -1,0 +1,197 @@
+"""Benchmark (not a test): each writer against its raw engine doing the same work, side by side, in one process.
+
+- PDF: our writer (a first layout, then layouts again until the summary's page numbers, the boxes' splits and
+  the header/footer margins settle; text-layer and font-date patches; pagination artifacts; list structure)
+  against WeasyPrint parsing the same stylesheet and laying out the final HTML once (the HTML our last layout
+  used), then writing it as PDF/UA-1. Both share one FontConfiguration, as our writer does in a build, and
+  both are warmed up first: neither pays the fonts' first loading in a counted run.
+- DOCX: our writer (python-docx building the document) against python-docx opening the very document and
+  saving it again.
+- MP3: our writer against the espeak-ng command line speaking the same script to WAV and lameenc encoding
+  it with the same settings.
+
+Each round runs ours then raw (A B A B ...); the median of each side and the median of the rounds' ratios are
+printed. Times are CPU seconds of this process and of the child processes it waited for (the MP3 writer
+speaks in a child), so other users of the machine count less than in wall time; wall medians are printed too.
+`--detail` splits our PDF into its stages.
+
+Run: .venv/bin/python benchmarks/engine_overhead.py [-l fr -l zh_Hans ...] [-f pdf -f docx -f mp3] [--rounds 5]
+     [--detail]   (from the repository, on the shipped content)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import statistics
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HANDOUT = "medial-branch-neurotomy"
+
+
+def _cpu() -> float:
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(func) -> tuple[float, float]:
+    """(wall s, CPU s) of one call."""
+    wall, cpu = time.perf_counter(), _cpu()
+    func()
+    return time.perf_counter() - wall, _cpu() - cpu
+
+
+def raw_pdf(handout, ctx):
+    """WeasyPrint on the final HTML (what our last layout used): stylesheet parsed, laid out once, written."""
+    from weasyprint import CSS, HTML
+
+    from handout_pipeline.writers import pdf
+
+    wanted = {pdf._anchor(i) for i in pdf.summary_targets(handout)}
+    document = pdf.render_document(handout, ctx)
+    html = pdf.render_html(handout, ctx, pdf.section_pages(document, wanted), pdf.box_splits(document, {}),
+                           pdf.furniture_margins(document))
+
+    def render() -> bytes:
+        fetcher, font_config = pdf.asset_fetcher(), pdf._font_config()
+        stylesheet = CSS(filename=str(pdf.STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        laid_out = HTML(string=html, base_url=pdf.ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=font_config)
+        return laid_out.write_pdf(pdf_variant="pdf/ua-1")
+    return render
+
+
+def pdf_detail(handout, ctx, rounds: int) -> list[str]:
+    """Our PDF writer's stages, each timed alone (CPU s, medians)."""
+    from weasyprint import CSS, HTML
+
+    from handout_pipeline.writers import pdf
+    from handout_pipeline.writers.pdf_artifacts import mark_pagination_artifacts
+    from handout_pipeline.writers.pdf_patches import render_fixes
+    from handout_pipeline.writers.pdf_structure import repair_lists
+
+    layouts = []
+    real_render = HTML.render
+
+    def counting(self, *args, **kwargs):
+        layouts.append(1)
+        return real_render(self, *args, **kwargs)
+
+    HTML.render = counting
+    try:
+        document = pdf.render_document(handout, ctx)
+    finally:
+        HTML.render = real_render
+    fetcher, font_config = pdf.asset_fetcher(), pdf._font_config()
+    one_layout = lambda: HTML(string=pdf.render_html(handout, ctx), base_url=pdf.ASSETS.as_uri() + "/",  # noqa: E731
+                              url_fetcher=fetcher).render(stylesheets=[CSS(filename=str(pdf.STYLESHEET),
+                                                          url_fetcher=fetcher, font_config=font_config)],
+                                                          font_config=font_config)
+
+    def fixed():
+        with render_fixes():
+            return document.write_pdf(pdf_variant="pdf/ua-1")
+
+    data = fixed()
+    stages = {
+        "one layout (stylesheet parsed, HTML laid out)": one_layout,
+        "write_pdf, upstream": lambda: document.write_pdf(pdf_variant="pdf/ua-1"),
+        "write_pdf with our text-layer and font-date patches": fixed,
+        "pagination artifacts + list structure (pikepdf)": lambda: repair_lists(mark_pagination_artifacts(data)),
+    }
+    lines = [f"  layouts in one write: {len(layouts)}"]
+    for name, func in stages.items():
+        func()
+        lines.append(f"  {name}: {statistics.median(timed(func)[1] for _ in range(rounds)):.3f} s")
+    return lines
+
+
+def raw_docx(data: bytes):
+    import docx
+
+    def save() -> bytes:
+        out = io.BytesIO()
+        docx.Document(io.BytesIO(data)).save(out)
+        return out.getvalue()
+    return save
+
+
+def raw_mp3(handout, ctx):
+    import lameenc
+
+    from handout_pipeline.writers import audio
+
+    text = "\n\n".join(audio.narration_script(handout, ctx))
+
+    def speak() -> bytes:
+        wav = subprocess.run(["espeak-ng", "-v", ctx.language.voice, "-s", str(ctx.words_per_minute), "--stdout",
+                              text], capture_output=True, check=True).stdout
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(audio.BIT_RATE)
+        encoder.set_in_sample_rate(audio.SAMPLE_RATE)
+        encoder.set_out_sample_rate(audio.SAMPLE_RATE)
+        encoder.set_channels(1)
+        encoder.set_quality(5)
+        return encoder.encode(wav[44:]) + encoder.flush()
+    return speak
+
+
+def main() -> None:
+    from handout_pipeline.project import Project
+    from handout_pipeline.review.status import is_draft
+    from handout_pipeline.writers import get_writer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-l", "--language", action="append", default=None)
+    parser.add_argument("-f", "--format", action="append", default=None)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--detail", action="store_true", help="our PDF writer's stages, timed alone")
+    args = parser.parse_args()
+    project = Project.open(REPO)
+    codes = args.language or [language.code for language in project.config.languages]
+    print(f"{args.rounds} rounds (ours, raw) after one warm-up of each; CPU s medians (wall s medians)")
+    print("| language | format | ours s | raw engine s | ours / raw (median of rounds) |")
+    print("|---|---|---|---|---|")
+    totals: dict[str, list[float]] = {}
+    details = []
+    for code in codes:
+        language = project.config.language(code)
+        handout = project.localized(HANDOUT, language).handout
+        ctx = replace(project.render_context(language), draft=is_draft(project, HANDOUT, language))
+        for fmt in args.format or ["pdf", "docx", "mp3"]:
+            if fmt == "mp3" and not language.voice:
+                continue
+            writer = get_writer(fmt)
+            ours = lambda: writer.write(handout, ctx)  # noqa: E731
+            data = ours()  # warm: fonts, voices and templates loaded once, as in a build's worker
+            raw = {"pdf": lambda: raw_pdf(handout, ctx), "docx": lambda: raw_docx(data),
+                   "mp3": lambda: raw_mp3(handout, ctx)}[fmt]()
+            raw()
+            pairs = [(timed(ours), timed(raw)) for _ in range(args.rounds)]
+            ours_cpu = statistics.median(o[1] for o, _ in pairs)
+            raw_cpu = statistics.median(r[1] for _, r in pairs)
+            ratio = statistics.median(o[1] / r[1] for o, r in pairs)
+            ours_wall = statistics.median(o[0] for o, _ in pairs)
+            raw_wall = statistics.median(r[0] for _, r in pairs)
+            totals.setdefault(fmt, [0.0, 0.0])
+            totals[fmt][0] += ours_cpu
+            totals[fmt][1] += raw_cpu
+            print(f"| {language.tag} | {fmt} | {ours_cpu:.3f} ({ours_wall:.3f}) | {raw_cpu:.3f} ({raw_wall:.3f}) | "
+                  f"{ratio:.2f} |", flush=True)
+            if fmt == "pdf" and args.detail:
+                details += [f"{language.tag} PDF:", *pdf_detail(handout, ctx, args.rounds)]
+    for fmt, (ours_s, raw_s) in totals.items():
+        print(f"| all | {fmt} | {ours_s:.2f} | {raw_s:.2f} | {ours_s / raw_s:.2f} (sums) |")
+    ours_all, raw_all = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
+    print(f"| all | all | {ours_all:.2f} | {raw_all:.2f} | {ours_all / raw_all:.2f} (sums) |")
+    if details:
+        print("\n" + "\n".join(details))
+
+
+if __name__ == "__main__":
+    main()
