@@ -235,7 +235,7 @@ BAD_CONFIG = [
     ("unknown setting", ("region = ", "colour = 1\nregion = "), "key 'colour' is not a known setting",
      "use one of: audio, catalogs, check"),
     ("misspelt audio setting", ("words_per_minute", "word_per_minute"),
-     "key 'audio.word_per_minute' is not a known audio setting", "use words_per_minute"),
+     "key 'audio.word_per_minute' is not a known audio setting", "use words_per_minute or mix_recordings"),
     ("audio not a table", ("[audio]", "[[audio]]"), "key 'audio' must be a table",
      "[audio]"),
     ("check not a number", ("[audio]", "[check]\nmax_grade = \"8\"\n[audio]"), "key 'check.max_grade' must be a "

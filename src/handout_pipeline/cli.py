@@ -660,5 +660,55 @@ def xliff_import(ctx: click.Context, xliff_file: Path) -> None:
                    f"('handout review export -l {done.language.code}', 'handout review approve')")
 
 
+@main.group()
+def recordings() -> None:
+    """Human recordings of the narration: a script for the voice talent, and stamping what they recorded."""
+
+
+@recordings.command("script")
+@click.option("-l", "--language", required=True, metavar="LANG", help="The language to record.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the script (default: <handout>.<lang>.recording-script.csv here).")
+@click.pass_context
+@user_errors
+def recordings_script(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
+    """Write the recording script (CSV): every message in reading order, safety messages marked, file to record."""
+    from handout_pipeline.recordings import script
+
+    project = _project(ctx)
+    (lang,) = project.languages((language,))
+    handout_id = _one_handout(project, handout_id)
+    lines = script.script_lines(project, lang, handout_id)
+    out = out_file or Path(script.default_name(handout_id, lang))
+    script.write_script(lines, out)
+    todo = sum(1 for line in lines if line.recording is None or line.recording.status != "current")
+    click.echo(f"wrote {out} ({len(lines)} messages, {sum(line.safety for line in lines)} safety; {todo} to record): "
+               "save each recording as its File column says, then run "
+               f"'handout recordings stamp -l {lang.code}'")
+
+
+@recordings.command("stamp")
+@click.option("-l", "--language", required=True, metavar="LANG", help="The language recorded.")
+@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
+@click.option("--message", "messages", multiple=True, metavar="ID",
+              help="Only this message (repeatable), also when its text changed: you confirm the recording says it.")
+@click.pass_context
+@user_errors
+def recordings_stamp(ctx: click.Context, language: str, handout_id: str | None, messages: tuple[str, ...]) -> None:
+    """Record which text each new recording says (a sidecar .json next to it), so a text change is noticed."""
+    from handout_pipeline.recordings import script
+
+    project = _project(ctx)
+    (lang,) = project.languages((language,))
+    done = script.stamp(project, lang, _one_handout(project, handout_id), messages)
+    click.echo(f"stamped {len(done.stamped)} recording(s) ({done.current} already current)")
+    if done.stale:
+        click.echo(f"not stamped, the text changed since they were recorded: {', '.join(done.stale)}: record them "
+                   "again (or confirm one with --message ID)", err=True)
+    if done.orphans:
+        click.echo(f"recordings of no message of the narration (not used): {', '.join(done.orphans)}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -99,6 +99,7 @@ class Config:
     organization: Organization | None = None   # [organization]: name and phone in the PDF and DOCX footers
     site: SiteConfig = field(default_factory=SiteConfig)   # [site]: refresh the status site after build/check
     facts: dict[str, Fact] = field(default_factory=lambda: dict(BUILTIN_FACTS))  # built-in and [facts]
+    mix_recordings: bool = True   # [audio] mix_recordings: human recordings and synthesis in one narration
 
     @property
     def source_dir(self) -> Path:
@@ -194,7 +195,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     regions = tuple(region if code == data.get("region") else
                     attempt(_parse_region, path, {**data, "region": code}, prefix, facts)
                     for code in (data.get("regions") if isinstance(data.get("regions"), dict) else {}))
-    wpm = attempt(_parse_audio, path, data.get("audio", {}), prefix, default=140)
+    wpm, mix = attempt(_parse_audio, path, data.get("audio", {}), prefix, default=(140, True))
     check = attempt(_parse_check, path, data.get("check", {}), prefix)
     width = attempt(_parse_po_width, path, data.get("catalogs", {}), prefix)
     organization = attempt(_parse_organization, path, data.get("organization"), prefix)
@@ -202,7 +203,7 @@ def _parse(root: Path, path: Path, data: dict[str, Any], prefix: str) -> Config:
     if problems:
         raise problems[0] if len(problems) == 1 else HandoutErrors(problems)
     return Config(root, path, langs, region, wpm, check, tuple(r for r in regions if r is not None), width,
-                  organization, site, facts)
+                  organization, site, facts, mix_recordings=mix)
 
 
 def _parse_languages(path: Path, data: dict[str, Any], prefix: str) -> tuple[Language, ...]:
@@ -225,17 +226,22 @@ def _parse_languages(path: Path, data: dict[str, Any], prefix: str) -> tuple[Lan
     return langs
 
 
-def _parse_audio(path: Path, audio: Any, prefix: str) -> int:
+def _parse_audio(path: Path, audio: Any, prefix: str) -> tuple[int, bool]:
     if not isinstance(audio, dict):
         raise _fail(path, prefix + "audio", "must be a table", "write [audio] and words_per_minute = 140 below it")
     for key in audio:
-        if key != "words_per_minute":  # a misspelt setting would otherwise be ignored without a word
-            raise _fail(path, f"{prefix}audio.{key}", "is not a known audio setting", "use words_per_minute")
+        if key not in ("words_per_minute", "mix_recordings"):  # a misspelt setting would otherwise be ignored
+            raise _fail(path, f"{prefix}audio.{key}", "is not a known audio setting",
+                        "use words_per_minute or mix_recordings")
+    mix = audio.get("mix_recordings", True)
+    if not isinstance(mix, bool):
+        raise _fail(path, prefix + "audio.mix_recordings", "must be true or false",
+                    "false: a narration is either all recorded or all synthesised")
     wpm = audio.get("words_per_minute", 140)
     if not isinstance(wpm, int) or isinstance(wpm, bool) or not 80 <= wpm <= 220:
         raise _fail(path, prefix + "audio.words_per_minute", "must be a whole number from 80 to 220",
                     "140 suits most patients")
-    return wpm
+    return wpm, mix
 
 
 def _parse_site(root: Path, path: Path, table: Any, prefix: str) -> SiteConfig:

@@ -94,4 +94,5 @@ class Project:
     def render_context(self, language: Language):
         from handout_pipeline.writers import RenderContext
         return RenderContext(language, self.config.region, language.words_per_minute or self.config.words_per_minute,
-                             organization=self.config.organization)
+                             organization=self.config.organization, recordings=self.root / "recordings",
+                             mix_recordings=self.config.mix_recordings)

@@ -146,6 +146,7 @@ def check_entry(project: Project, job: CheckJob) -> tuple[list[Finding], dict | 
     from handout_pipeline.checks.outputs import output_findings
     from handout_pipeline.checks.qa import qa_findings
     from handout_pipeline.checks.readability import readability
+    from handout_pipeline.checks.recordings import recording_findings
     from handout_pipeline.checks.review import project_review_findings
     from handout_pipeline.i18n import catalogs
     from handout_pipeline.i18n.translate import Translated, resolve, translate
@@ -175,6 +176,7 @@ def check_entry(project: Project, job: CheckJob) -> tuple[list[Finding], dict | 
     region = project.config.region
     shown = Translated(resolve(translated.handout, region.facts, region.text_facts), translated.missing)
     found += glyph_findings(handout_id, language, shown.handout, declared_fonts(language))
+    found += recording_findings(project, handout_id, language, shown.handout)
     if job.outputs:
         found += output_findings(project, handout_id, language, shown.handout, job.formats)
     hard, metrics["readability"] = readability(shown.handout, language, cfg)

@@ -25,6 +25,8 @@ class RenderContext:
     words_per_minute: int = 140
     draft: bool = False   # safety translations not all approved (handout review): show handout.labels.draft
     organization: Organization | None = None   # name and phone for the footer ([organization])
+    recordings: Path | None = None   # the content root's recordings/ folder (human recordings of messages)
+    mix_recordings: bool = True      # [audio] mix_recordings: false refuses a narration partly recorded, partly synthesised
 
 
 class WriterUnavailable(HandoutError):

@@ -12,6 +12,8 @@ from typing import assert_never
 import lameenc
 from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TXXX, USLT, CTOCFlags
 
+from handout_pipeline import recordings
+from handout_pipeline.errors import HandoutError
 from handout_pipeline.i18n.units import (glossary_contexts, heading_context, intro_context, item_context, note_context,
                                          label_context, paragraph_context)
 from handout_pipeline.inline import normalise_space
@@ -209,24 +211,65 @@ def expected_duration_range(word_count: int, wpm: int) -> tuple[float, float]:
 def inputs(ctx: RenderContext) -> list[Path]:
     """This writer's code and the eSpeak NG voice, dictionary and phoneme data it speaks with."""
     files = [Path(__file__).resolve(), Path(audio_synth.__file__).resolve(), Path(audio_loudness.__file__).resolve()]
+    if ctx.recordings is not None:   # every recording and stamp of the language (of all its handouts)
+        base = recordings.language_folder(ctx.recordings.parent, ctx.language)
+        files += sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
     if ctx.language.voice:
         files += audio_synth.voice_data_files(ctx.language.voice)
     return files
 
 
 def write(handout: Handout, ctx: RenderContext) -> bytes:
-    """The narration of a resolved, translated handout as a tagged MP3."""
-    voice = _voice(ctx.language)
+    """The narration of a resolved, translated handout as a tagged MP3: human recordings where current ones
+    exist, synthesis for the rest."""
     cues = spoken_cues(handout, ctx)
-    try:
-        pcm = audio_synth.render([cue.text for cue in cues], voice, ctx.words_per_minute)
-    except audio_synth.VoiceUnavailable as exc:
-        raise WriterUnavailable(f"no usable eSpeak NG voice for {ctx.language.name}: {exc}",
-                                hint="the other formats are still built; check the voice in languages.py "
-                                     "with `espeak-ng -q -x -v VOICE TEXT`") from None
+    found = recordings_for(handout, ctx, cues)
+    used = [rec if rec is not None and rec.status == recordings.CURRENT else None for rec in found]
+    missing = [index for index, rec in enumerate(used) if rec is None]
+    if missing and any(used) and not ctx.mix_recordings:
+        raise HandoutError(f"{len(missing)} message(s) of the {ctx.language.name} narration have no current "
+                           f"recording ({_names(cues, found, missing)}) and [audio] mix_recordings is false",
+                           ctx.recordings, hint="record them (handout recordings script), or set "
+                                                "mix_recordings = true to synthesise them")
+    pcm: list[bytes | None] = [None] * len(cues)
+    if missing:
+        voice = _voice(ctx.language, cues, found, missing, any(used))
+        try:
+            spoken = audio_synth.render([cues[i].text for i in missing], voice, ctx.words_per_minute)
+        except audio_synth.VoiceUnavailable as exc:
+            raise WriterUnavailable(f"no usable eSpeak NG voice for {ctx.language.name}: {exc}",
+                                    hint="the other formats are still built; check the voice in languages.py "
+                                         "with `espeak-ng -q -x -v VOICE TEXT`") from None
+        for index, samples in zip(missing, spoken, strict=True):
+            pcm[index] = samples
+    for index, rec in enumerate(used):
+        if rec is not None:
+            # Each recording at the speech level first, so a quiet take does not sink under the synthesis.
+            pcm[index] = audio_loudness.normalise(recordings.decode(rec.path, SAMPLE_RATE), SAMPLE_RATE)[0]
     audio, starts = _join(pcm, cues)
     mp3, lufs = _encode_normalised(audio)
-    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2, lufs)
+    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2, lufs, used)
+
+
+def recordings_for(handout: Handout, ctx: RenderContext, cues: list[Cue]) -> list[recordings.Recording | None]:
+    """Each cue's recording (current, stale or not stamped) where the content root has one."""
+    if ctx.recordings is None:
+        return [None] * len(cues)
+    base = recordings.folder(ctx.recordings.parent, ctx.language, handout.meta.id)
+    files = recordings.audio_files(base)
+    return [recordings.lookup(base, cue.message_id, cue.text, files) if cue.message_id else None for cue in cues]
+
+
+def _names(cues: list[Cue], found, indexes: list[int], limit: int = 4) -> str:
+    """The message ids of some cues, with why each has no usable recording."""
+    why = {recordings.STALE: "recorded for an earlier text", recordings.UNSTAMPED: "recording not stamped"}
+    parts = []
+    for index in indexes[:limit]:
+        rec = found[index]
+        reason = why.get(rec.status) if rec is not None else None
+        parts.append(f"{cues[index].message_id}" + (f": {reason}" if reason else ""))
+    more = f" and {len(indexes) - limit} more" if len(indexes) > limit else ""
+    return ", ".join(parts) + more
 
 
 def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
@@ -248,15 +291,20 @@ def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
     return mp3, heard
 
 
-def _voice(language: Language) -> str:
-    if not language.voice:
+def _voice(language: Language, cues: list[Cue], found, missing: list[int], recorded: bool) -> str:
+    if language.voice:
+        return language.voice
+    if not recorded and not any(rec is not None for rec in found):
         raise WriterUnavailable(f"no eSpeak NG voice for {language.name}",
                                 hint=f"eSpeak NG has no {language.name} voice; the PDF, DOCX and TXT are "
-                                     "still built (a recorded human narration could be added by hand)")
-    return language.voice
+                                     "still built (record the narration: handout recordings script)")
+    # Some messages are recorded: the rest cannot be synthesised, and a stale one is never played.
+    raise HandoutError(f"{len(missing)} message(s) of the {language.name} narration have no current recording and "
+                       f"there is no {language.name} voice to say them ({_names(cues, found, missing)})",
+                       hint="record them (or again, for changed texts), then run 'handout recordings stamp'")
 
 
-def _join(pcm: list[bytes], cues: list[Cue]) -> tuple[bytes, list[int]]:
+def _join(pcm: list[bytes | None], cues: list[Cue]) -> tuple[bytes, list[int]]:
     """Segments joined with their pauses; returns the audio and each cue's start, in samples."""
     out = bytearray()
     starts = []
@@ -282,7 +330,7 @@ def _ms(samples: int) -> int:
 
 
 def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], starts: list[int],
-         total: int, lufs: float) -> bytes:
+         total: int, lufs: float, used: list | None = None) -> bytes:
     """ID3v2.3: title, language, length, one chapter per section, and the narration script."""
     code = iso_639_2(ctx.language)
     title = _clean(plain(handout.title))
@@ -293,13 +341,18 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
     tags.add(TXXX(encoding=3, desc="eSpeak NG voice", text=[ctx.language.voice or ""]))
     tags.add(TXXX(encoding=3, desc="loudness", text=[f"{lufs:.1f} LUFS (ITU-R BS.1770, target "
                                                       f"{audio_loudness.TARGET_LUFS:.0f})"]))
+    root = ctx.recordings.parent if ctx.recordings is not None else Path(".")
+    played = [rec.relative(root) if rec is not None else None for rec in (used or [None] * len(cues))]
+    if any(played):
+        tags.add(TXXX(encoding=3, desc="recordings", text=[
+            "\n".join(f"{cue.message_id}\t{path}" for cue, path in zip(cues, played) if path)]))
     chapters = _chapters(handout, cues, starts, total)
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=[element for element, *_ in chapters],
                   sub_frames=[TIT2(encoding=3, text=[title])]))
     for element, start, end, heading in chapters:
         tags.add(CHAP(element_id=element, start_time=start, end_time=end,
-                      sub_frames=[TIT2(encoding=3, text=[heading])]))
+                      sub_frames=_chapter_frames(heading, _played_between(cues, starts, played, start, end))))
     # One more chapter per warning block (label, intros, signs), listed in a table of contents of its own,
     # so a player can jump to "Emergency" and the check can listen to exactly that part.
     warnings = _tier_chapters(handout, cues, starts, total)
@@ -309,11 +362,24 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
                       sub_frames=[TIT2(encoding=3, text=["warnings"])]))
     for element, start, end, heading in warnings:
         tags.add(CHAP(element_id=element, start_time=start, end_time=end,
-                      sub_frames=[TIT2(encoding=3, text=[heading])]))
+                      sub_frames=_chapter_frames(heading, _played_between(cues, starts, played, start, end))))
     tags.add(USLT(encoding=3, lang=code, desc="narration", text="\n".join(cue.text for cue in cues)))
     out = io.BytesIO(mp3)
     tags.save(out, v2_version=3, padding=lambda info: 0)
     return out.getvalue()
+
+
+def _played_between(cues: list[Cue], starts: list[int], played: list[str | None], start: int, end: int) -> list[str]:
+    """The recordings heard in a chapter (start and end in ms), in order."""
+    return [path for cue_start, path in zip(starts, played) if path and start <= _ms(cue_start) < end]
+
+
+def _chapter_frames(title: str, recorded: list[str]) -> list:
+    """A chapter's title, and (where it plays human recordings) which files, so a reviewer can find them."""
+    frames = [TIT2(encoding=3, text=[title])]
+    if recorded:
+        frames.append(TXXX(encoding=3, desc="recordings", text=["\n".join(recorded)]))
+    return frames
 
 
 def _chapters(handout: Handout, cues: list[Cue], starts: list[int], total: int):

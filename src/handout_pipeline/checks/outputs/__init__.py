@@ -9,6 +9,7 @@ import importlib
 
 from handout_pipeline.build import output_path, output_state
 from handout_pipeline.checks import Finding
+from handout_pipeline.checks.recordings import has_recordings
 from handout_pipeline.checks.outputs.common import Findings, expected_tiers, normalise
 from handout_pipeline.languages import Language
 from handout_pipeline.model import Handout
@@ -33,8 +34,9 @@ def output_findings(project: Project, handout_id: str, language: Language, hando
 
 def _check_one(found: Findings, project: Project, handout_id: str, language: Language, handout: Handout,
                fmt: str, path) -> None:
-    if fmt == "mp3" and language.voice is None:
-        found.add("info", None, f"no audio for {language.name}: eSpeak NG has no voice for it")
+    if fmt == "mp3" and language.voice is None and not has_recordings(project, handout_id, language):
+        found.add("info", None, f"no audio for {language.name}: eSpeak NG has no voice for it (record it: "
+                  f"handout recordings script -l {language.code})")
         if path.exists():
             found.error(None, f"{path.name} exists although {language.name} has no voice: remove it")
         return
