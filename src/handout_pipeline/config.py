@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from handout_pipeline.errors import HandoutError, HandoutErrors
-from handout_pipeline.languages import Language, get_language
+from handout_pipeline.languages import ENGINES, Language, get_language
 
 # The region facts every configuration knows; others are declared under [facts] with their kind.
 KNOWN_FACTS = {
@@ -361,7 +361,9 @@ def _parse_po_width(path: Path, table: Any, prefix: str) -> int | None:
 LANGUAGE_KEYS = {"font": "a font family fontconfig knows, e.g. \"Noto Sans Ethiopic\"",
                  "voice": "an eSpeak NG voice file id from espeak-ng --voices, e.g. \"zle/ru\", or \"\" for none",
                  "readability": "a method from checks/readability.py, e.g. \"sentence-length-words\"",
-                 "words_per_minute": "a whole number from 80 to 220"}
+                 "words_per_minute": "a whole number from 80 to 220",
+                 "engine": "a speech engine: espeak-ng, espeakng-loader (eSpeak NG 1.52 from PyPI) or festival",
+                 "engine_voice": "the engine's voice where it is not eSpeak NG, e.g. \"cmu_us_slt_arctic_hts\""}
 
 
 def _apply_overrides(path: Path, table: Any, langs: tuple[Language, ...], prefix: str) -> tuple[Language, ...]:
@@ -389,12 +391,15 @@ def _apply_overrides(path: Path, table: Any, langs: tuple[Language, ...], prefix
             if key == "words_per_minute":
                 if not isinstance(value, int) or isinstance(value, bool) or not 80 <= value <= 220:
                     raise _fail(path, f"{where}.{key}", "must be a whole number from 80 to 220", "140 suits most patients")
-            elif not isinstance(value, str) or (key != "voice" and not value.strip()):
+            elif not isinstance(value, str) or (key not in ("voice", "engine_voice") and not value.strip()):
                 raise _fail(path, f"{where}.{key}", "must be text", f"use {LANGUAGE_KEYS[key]}")
+            if key == "engine" and value not in ENGINES:
+                raise _fail(path, f"{where}.{key}", f"is not a speech engine ({value!r})",
+                            f"use one of: {', '.join(ENGINES)}")
             if key == "readability" and value not in METHODS:
                 raise _fail(path, f"{where}.{key}", f"is not a readability method ({value!r})",
                             f"use one of: {', '.join(sorted(METHODS))}")
-            changes[key] = (value.strip() or None) if key == "voice" else value
+            changes[key] = (value.strip() or None) if key in ("voice", "engine_voice") else value
         by_code[lang.code] = dataclasses.replace(lang, **changes)
     return tuple(by_code[lang.code] for lang in langs)
 

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from handout_pipeline.errors import HandoutError
 
 
+# Speech engines (writers/audio_engines.py): pyttsx3 with the system eSpeak NG, pyttsx3 with PyPI espeakng-loader's
+# eSpeak NG 1.52, Festival with an HTS voice.
+ENGINES = ("espeak-ng", "espeakng-loader", "festival")
+
+
 @dataclass(frozen=True, slots=True)
 class Language:
     code: str            # as Babel and the catalogs name it: zh_Hans
@@ -22,6 +27,8 @@ class Language:
     readability: str     # method key, see checks/readability.py
     wordfreq: str | None  # wordfreq language code, None where it has no data
     words_per_minute: int | None = None  # speech rate for this language; None: the [audio] setting
+    engine: str = "espeak-ng"  # speech engine, one of ENGINES (writers/audio_engines.py)
+    engine_voice: str | None = None  # the engine's own voice where it is not eSpeak NG (Festival: cmu_us_slt_arctic_hts)
 
     @property
     def rtl(self) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import assert_never
 
 import lameenc
-from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TXXX, USLT, CTOCFlags
+from mutagen.id3 import CHAP, CTOC, ID3, TIT2, TLAN, TLEN, TSSE, TXXX, USLT, CTOCFlags
 
 from handout_pipeline import recordings
 from handout_pipeline.errors import HandoutError
@@ -21,7 +21,7 @@ from handout_pipeline.languages import Language, get_language
 from handout_pipeline.model import (BulletList, Handout, Heading, Paragraph, Text, WarningBlock,
                                     plain, walk_items, warning_blocks)
 from handout_pipeline.writers import RenderContext, WriterUnavailable
-from handout_pipeline.writers import audio_loudness, audio_synth
+from handout_pipeline.writers import audio_engines, audio_festival, audio_loudness, audio_synth
 from handout_pipeline.writers.audio_synth import SAMPLE_RATE
 
 BIT_RATE = 48                # kbit/s CBR: clear speech at 22050 Hz mono, ~360 kB a minute
@@ -210,12 +210,12 @@ def expected_duration_range(word_count: int, wpm: int) -> tuple[float, float]:
 
 def inputs(ctx: RenderContext) -> list[Path]:
     """This writer's code and the eSpeak NG voice, dictionary and phoneme data it speaks with."""
-    files = [Path(__file__).resolve(), Path(audio_synth.__file__).resolve(), Path(audio_loudness.__file__).resolve()]
+    files = [Path(__file__).resolve()] + [Path(module.__file__).resolve() for module in (
+        audio_synth, audio_loudness, audio_engines, audio_festival, recordings)]
     if ctx.recordings is not None:   # every recording and stamp of the language (of all its handouts)
         base = recordings.language_folder(ctx.recordings.parent, ctx.language)
         files += sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-    if ctx.language.voice:
-        files += audio_synth.voice_data_files(ctx.language.voice)
+    files += audio_engines.data_files(audio_engines.choose(ctx.language))
     return files
 
 
@@ -232,12 +232,13 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
                            ctx.recordings, hint="record them (handout recordings script), or set "
                                                 "mix_recordings = true to synthesise them")
     pcm: list[bytes | None] = [None] * len(cues)
+    choice = audio_engines.choose(ctx.language)
     if missing:
-        voice = _voice(ctx.language, cues, found, missing, any(used))
+        choice = _engine(ctx.language, choice, cues, found, missing, any(used))
         try:
-            spoken = audio_synth.render([cues[i].text for i in missing], voice, ctx.words_per_minute)
+            spoken = audio_engines.render(choice, [cues[i].text for i in missing], ctx.words_per_minute)
         except audio_synth.VoiceUnavailable as exc:
-            raise WriterUnavailable(f"no usable eSpeak NG voice for {ctx.language.name}: {exc}",
+            raise WriterUnavailable(f"no usable {choice.engine} voice for {ctx.language.name}: {exc}",
                                     hint="the other formats are still built; check the voice in languages.py "
                                          "with `espeak-ng -q -x -v VOICE TEXT`") from None
         for index, samples in zip(missing, spoken, strict=True):
@@ -248,7 +249,7 @@ def write(handout: Handout, ctx: RenderContext) -> bytes:
             pcm[index] = audio_loudness.normalise(recordings.decode(rec.path, SAMPLE_RATE), SAMPLE_RATE)[0]
     audio, starts = _join(pcm, cues)
     mp3, lufs = _encode_normalised(audio)
-    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2, lufs, used)
+    return _tag(mp3, handout, ctx, cues, starts, len(audio) // 2, lufs, used, choice if missing else None)
 
 
 def recordings_for(handout: Handout, ctx: RenderContext, cues: list[Cue]) -> list[recordings.Recording | None]:
@@ -291,9 +292,9 @@ def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
     return mp3, heard
 
 
-def _voice(language: Language, cues: list[Cue], found, missing: list[int], recorded: bool) -> str:
-    if language.voice:
-        return language.voice
+def _engine(language: Language, choice, cues: list[Cue], found, missing: list[int], recorded: bool):
+    if choice is not None:
+        return choice
     if not recorded and not any(rec is not None for rec in found):
         raise WriterUnavailable(f"no eSpeak NG voice for {language.name}",
                                 hint=f"eSpeak NG has no {language.name} voice; the PDF, DOCX and TXT are "
@@ -330,7 +331,7 @@ def _ms(samples: int) -> int:
 
 
 def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], starts: list[int],
-         total: int, lufs: float, used: list | None = None) -> bytes:
+         total: int, lufs: float, used: list | None = None, choice=None) -> bytes:
     """ID3v2.3: title, language, length, one chapter per section, and the narration script."""
     code = iso_639_2(ctx.language)
     title = _clean(plain(handout.title))
@@ -338,7 +339,12 @@ def _tag(mp3: bytes, handout: Handout, ctx: RenderContext, cues: list[Cue], star
     tags.add(TIT2(encoding=3, text=[title]))
     tags.add(TLAN(encoding=3, text=[code]))
     tags.add(TLEN(encoding=3, text=[str(_ms(total))]))
-    tags.add(TXXX(encoding=3, desc="eSpeak NG voice", text=[ctx.language.voice or ""]))
+    # Which engine made the file (none: every message is a human recording), for people, the cache and the check.
+    engine = choice.describe() if choice is not None else "human recordings"
+    tags.add(TXXX(encoding=3, desc="engine", text=[engine]))
+    tags.add(TSSE(encoding=3, text=[f"{engine}; LAME {BIT_RATE} kbit/s"]))
+    if choice is not None and choice.fallback:
+        tags.add(TXXX(encoding=3, desc="engine fallback", text=[f"{ctx.language.engine} not used: {choice.fallback}"]))
     tags.add(TXXX(encoding=3, desc="loudness", text=[f"{lufs:.1f} LUFS (ITU-R BS.1770, target "
                                                       f"{audio_loudness.TARGET_LUFS:.0f})"]))
     root = ctx.recordings.parent if ctx.recordings is not None else Path(".")

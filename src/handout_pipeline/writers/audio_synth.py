@@ -185,9 +185,9 @@ def _quiet():
 
 # --- is this the voice of this text? --------------------------------------------------------------
 
-def dictionary_name(voice: str) -> str:
+def dictionary_name(voice: str, data: str | None = None) -> str:
     """The eSpeak NG dictionary a voice uses; phoneme output names it when switching back."""
-    path = voice_file(voice)
+    path = voice_file(voice, data)
     if path is not None:
         lines = [line.split("//")[0].split() for line in path.read_text(encoding="latin-1").splitlines()]
         for words in lines:
@@ -267,9 +267,9 @@ class EspeakNative:
 
 # --- eSpeak NG data files ---------------------------------------------------------------------------
 
-def data_dir() -> Path | None:
-    """The installed espeak-ng-data folder, if any."""
-    candidates = [os.environ.get("ESPEAK_DATA_PATH", "")]
+def data_dir(override: str | None = None) -> Path | None:
+    """The installed espeak-ng-data folder, if any (`override`: another library's data folder)."""
+    candidates = [override or "", os.environ.get("ESPEAK_DATA_PATH", "")]
     candidates += sorted(str(p) for p in Path("/usr/lib").glob("*/espeak-ng-data"))
     candidates += ["/usr/share/espeak-ng-data", "/usr/local/share/espeak-ng-data", "/usr/lib/espeak-ng-data"]
     for candidate in candidates:
@@ -280,9 +280,9 @@ def data_dir() -> Path | None:
     return None
 
 
-def voice_file(voice: str) -> Path | None:
+def voice_file(voice: str, data: str | None = None) -> Path | None:
     """The voice definition file of a full voice id such as sit/cmn-Latn-pinyin."""
-    root = data_dir()
+    root = data_dir(data)
     if root is None:
         return None
     path = root / "lang" / voice
@@ -295,26 +295,32 @@ def voice_file(voice: str) -> Path | None:
     return None
 
 
-def voice_data_files(voice: str) -> list[Path]:
+def voice_data_files(voice: str, data: str | None = None) -> list[Path]:
     """The data files that decide how a voice sounds: voice file, dictionary, phoneme tables."""
-    root = data_dir()
+    root = data_dir(data)
     if root is None:
         return []
-    files = [voice_file(voice), root / f"{dictionary_name(voice)}_dict"]
+    files = [voice_file(voice, data), root / f"{dictionary_name(voice, data)}_dict"]
     files += [root / name for name in ("phontab", "phonindex", "phondata", "intonations")]
     return [path for path in files if path is not None and path.is_file()]
 
 
 # --- parent side ------------------------------------------------------------------------------------
 
-def render(segments: list[str], voice: str, rate: int, timeout: float = 600.0) -> list[bytes]:
-    """16-bit mono PCM of each segment, spoken in a fresh child process."""
+def render(segments: list[str], voice: str, rate: int, timeout: float = 600.0,
+           library: tuple[str, str] | None = None) -> list[bytes]:
+    """16-bit mono PCM of each segment, spoken in a fresh child process; `library` (shared library, data folder)
+    speaks with another libespeak-ng than the system's (e.g. PyPI espeakng-loader's 1.52)."""
     with tempfile.TemporaryDirectory(prefix="handout-speech-") as tmp:
         workdir = Path(tmp)
-        request = {"voice": voice, "rate": rate, "segments": segments}
+        request = {"voice": voice, "rate": rate, "segments": segments, "library": library[0] if library else None}
         (workdir / "request.json").write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+        if library:
+            env["ESPEAK_DATA_PATH"] = library[1]
+        else:
+            env.pop("ESPEAK_DATA_PATH", None)
         try:
             done = subprocess.run([sys.executable, "-m", __name__, str(workdir)], env=env,
                                   capture_output=True, timeout=timeout, check=False)
@@ -340,6 +346,10 @@ def main(argv: list[str]) -> int:
     request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
     try:
         try:
+            if request.get("library"):
+                # Loaded first under its soname (libespeak-ng.so.1), so pyttsx3's own load finds this one.
+                import ctypes
+                ctypes.CDLL(request["library"], mode=ctypes.RTLD_GLOBAL)
             import pyttsx3
             engine = pyttsx3.init("espeak")
         except (ImportError, OSError, RuntimeError) as exc:

@@ -29,6 +29,9 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
     titles = [tier_chapter_title(handout, block) for block in warning_blocks(handout)]
     compare_boxes(found, tiers, _script_boxes(lines, tiers), elsewhere=script)
 
+    for frame in tags.getall("TXXX:engine fallback"):   # made, but not by the engine configured for the language
+        found.add("warning", None, f"the MP3 was spoken by the fallback engine: {frame.text[0]}; install it and run "
+                  "'handout build'")
     samples = _decode(path)
     _check_loudness(found, samples)
     wpm = language.words_per_minute or project.config.words_per_minute
