@@ -180,7 +180,8 @@ def run(args) -> list[dict]:
                             for n in re.findall(r"\d+", normalise(cue.text, base))]
             rows.append({"language": language.tag, "engine": engine, "voice": choice.voice,
                          "wer": wer, "cer": cer,
-                         "phones": {name: digits in re.findall(r"\d+", heard) for name, digits in phones.items()},
+                         "phones": {name: (digits in re.findall(r"\d+", heard)) if digits in re.findall(r"\d+", reference)
+                                    else None for name, digits in phones.items()},
                          "sign_numbers": f"{numbers_heard(sign_numbers, heard)}/{len(sign_numbers)}",
                          "seconds": round(len(data) * 8 / 48000), "synthesis_s": round(synthesis, 1),
                          "recognition_s": round(recognition, 1), "heard": heard_raw})
@@ -197,9 +198,13 @@ def _warnings_only(handout):
 
 
 def _line(row: dict) -> str:
-    phones = ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in row["phones"].items())
+    phones = ", ".join(f"{name} {_yes(ok)}" for name, ok in row["phones"].items())
     return (f"{row['language']:8} {row['engine']:16} WER {row['wer']:.2f} CER {row['cer']:.2f} | {phones} | "
             f"sign numbers {row['sign_numbers']} | {row['seconds']} s audio")
+
+
+def _yes(heard: bool | None) -> str:
+    return "–" if heard is None else "yes" if heard else "no"
 
 
 def markdown(rows: list[dict], recogniser: str) -> str:
@@ -208,7 +213,7 @@ def markdown(rows: list[dict], recogniser: str) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [row["language"], f"{row['engine']} ({row['voice']})", f"{row['wer']:.2f}", f"{row['cer']:.2f}",
-                 *["yes" if row["phones"][n] else "no" for n in names], row["sign_numbers"]]
+                 *[_yes(row["phones"][n]) for n in names], row["sign_numbers"]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + f"\n\n(recogniser: {recogniser})\n"
 
@@ -219,7 +224,8 @@ def main() -> None:
     parser.add_argument("--handout")
     parser.add_argument("-l", "--language", action="append", default=[])
     parser.add_argument("--engine", action="append", choices=ENGINES)
-    parser.add_argument("--part", choices=["all", "warnings"], default="all")
+    parser.add_argument("--part", choices=["all", "warnings"], default="warnings",
+                        help="warnings (default): the warning blocks only, what must be heard; all: the narration")
     parser.add_argument("--recogniser", choices=["whisper", "pocketsphinx"], default="whisper")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     parser.add_argument("--show", action="store_true", help="print what the recogniser heard")

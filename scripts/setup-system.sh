@@ -7,6 +7,7 @@ packages=(espeak-ng libespeak-ng1 fonts-noto-core fonts-noto-cjk gettext poppler
           tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-chi-sim
           tesseract-ocr-chi-tra tesseract-ocr-pan tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-vie
           tesseract-ocr-kor tesseract-ocr-fil)
+packages+=(festival festvox-us-slt-hts)   # the English narration's voice (Festival HTS; eSpeak NG if missing)
 packages+=(chromium chromium-driver)   # the status site's browser tests (headless, through Selenium)
 command -v npm >/dev/null || packages+=(nodejs npm)   # installs axe-core for those tests (any Node.js with npm will do)
 missing=()
