@@ -181,7 +181,7 @@ def _last_change(catalog, record) -> str | None:
 
 def _output(project: Project, handout_id: str, language: Language, fmt: str) -> Output:
     path = build.output_path(project, handout_id, language, fmt)
-    if fmt == "mp3" and language.voice is None:
+    if fmt == "mp3" and language.voice is None and not path.exists():   # a recorded narration is shown
         return Output(fmt, "no voice", None)
     state = build.output_state(project, handout_id, language, fmt)
     if state == "missing":
