@@ -82,6 +82,7 @@ def test_festival_missing_is_reported_by_its_debian_package(monkeypatch):
 def test_cache_key_follows_the_engine(monkeypatch):
     project = mini_project()
     _, ctx = localized(project, "en")
+    ctx = dataclasses.replace(ctx, language=dataclasses.replace(ctx.language, engine="espeak-ng"))
     espeak = {p.name for p in audio.inputs(ctx)}
     festival = dataclasses.replace(ctx, language=dataclasses.replace(ctx.language, engine="festival"))
     monkeypatch.setattr(audio_festival, "available", lambda voice: None)
