@@ -177,6 +177,20 @@ def test_replaced_audio_is_not_played_until_stamped(root):
     assert "not stamped" in unstamped[0]["detail"]
 
 
+def test_a_recording_replaced_after_a_check_and_a_build_is_seen_by_both(root):
+    """The check's findings and the build's outputs are cached by digest: a take replaced in place (same path)
+    must change both keys, or the gate would pass a narration it never heard."""
+    _, report = check_json(root, "-l", "tl", "--no-outputs")        # checked once: the entry is cached
+    assert not [f for f in report["findings"] if f["check"] == "recordings"]
+    assert "up to date" in run(root, "build", "-l", "tl", "-f", "mp3").output
+    target = root / "recordings/tl/mini" / f"{FEVER}.wav"
+    subprocess.run([ESPEAK, "-v", "roa/es", "-w", str(target), "Otra cosa."], check=True)
+    _, report = check_json(root, "-l", "tl", "--no-outputs")
+    assert [f["message_id"] for f in report["findings"] if f["check"] == "recordings"] == [FEVER]
+    result = run(root, "build", "-l", "tl", "-f", "mp3")            # not "up to date": no voice to fall back on
+    assert result.exit_code == 2 and FEVER in result.output, result.output
+
+
 def test_orphan_recording_is_reported(root):
     extra = root / "recordings/tl/mini/warning-sign/removed-sign.wav"
     shutil.copy(root / "recordings/tl/mini" / f"{FEVER}.wav", extra)
@@ -197,6 +211,13 @@ def test_french_mixes_one_recording_with_synthesis_and_refuses_when_told(tmp_pat
     tags = ID3(str(root / "output/mini/fr/mini.fr.mp3"))
     assert tags.getall("TXXX:recordings")[0].text == [f"{FEVER}\trecordings/fr/mini/{FEVER}.mp3"]
     assert audio_errors(root, "fr") == []
+    # A second take added in the same process is played at the next build (the build's key is not stale).
+    rows = [row for row in read_script(script) if row["Message ID"] == "title"]
+    record(root, rows, voice="roa/fr")
+    assert run(root, "recordings", "stamp", "-l", "fr").exit_code == 0
+    assert run(root, "build", "-l", "fr", "-f", "mp3").exit_code == 0
+    played = ID3(str(root / "output/mini/fr/mini.fr.mp3")).getall("TXXX:recordings")[0].text[0].split("\n")
+    assert played == ["title\trecordings/fr/mini/title.wav", f"{FEVER}\trecordings/fr/mini/{FEVER}.mp3"]
     config = root / "handout.toml"
     config.write_text(config.read_text().replace("[audio]\n", "[audio]\nmix_recordings = false\n"))
     result = run(root, "build", "-l", "fr", "-f", "mp3")

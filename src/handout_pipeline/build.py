@@ -110,6 +110,10 @@ def inputs_digest(project: Project, handout_id: str, language: Language, fmt: st
         po = project.po_path(language, handout_id)
         parts += [_file_digest(po), _file_digest(record_path(po))]  # an approval removes the draft mark
     parts += [file_digest(p) for p in _writer_inputs(fmt, project.render_context(language))]
+    if fmt == "mp3":  # human recordings played in the narration (content, read each time)
+        from handout_pipeline import recordings
+
+        parts.append(recordings.content_digest(project.root, language))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

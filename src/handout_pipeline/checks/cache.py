@@ -4,9 +4,10 @@ One entry per handout (template and source findings) and per handout x language 
 outputs, readability), in output/.cache/check/<handout>/<tag>.json. The key covers the package's code and
 version, the installed distributions, the configuration file, the source, the template or the catalog and
 its review record, the language's facts (font, voice, readability method), the font files the glyph check
-reads and, for outputs, each output's bytes, its build record and its current inputs (so 'stale' and
-'damaged' are found as before). Outputs are compared by content, never by date or size. An entry whose
-inputs changed while it was being checked is not stored. Reading or writing the cache never fails a check.
+reads, the language's human recordings and their stamps, and, for outputs, each output's bytes, its build
+record and its current inputs (so 'stale' and 'damaged' are found as before). Outputs are compared by content,
+never by date or size. An entry whose inputs changed while it was being checked is not stored. Reading or
+writing the cache never fails a check.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def entry_key(project: Project, handout_id: str, language: Language | None, outp
         po = project.po_path(language, handout_id)
         parts += [content_digest(po), content_digest(record_path(po))]
     parts += [font_digest(language)]
+    from handout_pipeline import recordings
+
+    parts.append(recordings.content_digest(project.root, language))  # the recordings check reads them
     if outputs:
         parts += [output_digest(project, handout_id, language, fmt) for fmt in formats]
     return _digest(parts)
@@ -98,8 +102,8 @@ def output_digest(project: Project, handout_id: str, language: Language, fmt: st
 
     out = output_path(project, handout_id, language, fmt)
     manifest = manifest_path(project, handout_id, language, fmt)
-    if fmt == "mp3" and language.voice is None:
-        return f"{fmt}:no voice:{out.exists()}"
+    if fmt == "mp3" and language.voice is None and not out.exists():  # built only from recordings
+        return f"{fmt}:no voice:no file"
     try:
         current = inputs_digest(project, handout_id, language, fmt)
     except HandoutError as exc:  # e.g. a missing font: the check reports it, the key must still change

@@ -39,6 +39,19 @@ def language_folder(root: Path, language: Language) -> Path:
     return Path(root) / RECORDINGS_DIR / language.code
 
 
+def content_digest(root: Path, language: Language) -> str:
+    """Every recording and stamp of a language (all its handouts) by path and whole content, read each time:
+    recordings are content (replaced in place by a person), not system files hashed once per process."""
+    base = language_folder(root, language)
+    if not base.is_dir():
+        return "no recordings"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(base).as_posix()}:{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+                      .encode("utf-8"))
+    return digest.hexdigest()
+
+
 def sidecar(audio: Path) -> Path:
     return audio.with_suffix(".json")
 

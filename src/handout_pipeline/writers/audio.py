@@ -209,12 +209,10 @@ def expected_duration_range(word_count: int, wpm: int) -> tuple[float, float]:
 # --- writer ------------------------------------------------------------------------------------------
 
 def inputs(ctx: RenderContext) -> list[Path]:
-    """This writer's code and the eSpeak NG voice, dictionary and phoneme data it speaks with."""
+    """This writer's code and the engine's voice, dictionary and phoneme data it speaks with (the recordings are
+    content: build.inputs_digest reads them each time, recordings.content_digest)."""
     files = [Path(__file__).resolve()] + [Path(module.__file__).resolve() for module in (
         audio_synth, audio_loudness, audio_engines, audio_festival, recordings)]
-    if ctx.recordings is not None:   # every recording and stamp of the language (of all its handouts)
-        base = recordings.language_folder(ctx.recordings.parent, ctx.language)
-        files += sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
     files += audio_engines.data_files(audio_engines.choose(ctx.language))
     return files
 
