@@ -245,3 +245,64 @@ def test_no_page_ends_with_a_heading(shipped):
             if {"h1", "h2", "h3", "h4"} & set(tags):
                 ending.setdefault(code, []).append(number)
     assert not ending, ending
+
+
+# --- Lists in the structure tree: nested lists inside their item, glossary terms paired -----------------
+
+def _struct_kids(element) -> list:
+    import pikepdf
+
+    kids = element.get("/K")
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+    return [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+
+
+def _lists(element):
+    for kid in _struct_kids(element):
+        if kid.S == "/L":
+            yield kid
+        yield from _lists(kid)
+
+
+def list_problems(path: Path, glossary_terms: int) -> list[str]:
+    """A nested list beside its parent item (L > LI, L), and glossary items that are not one Lbl + LBody each."""
+    import pikepdf
+
+    problems = []
+    with pikepdf.open(str(path)) as doc:
+        lists = list(_lists(doc.Root.StructTreeRoot))
+        for lst in lists:
+            kinds = [str(k.S) for k in _struct_kids(lst)]
+            if any(a == "/LI" and b == "/L" for a, b in zip(kinds, kinds[1:])):
+                problems.append(f"nested list beside its item: {kinds}")
+        # the glossary is the handout's last list: its last items, one per term, each a term Lbl + definition
+        items = [[str(p.S) for p in _struct_kids(item)] for lst in lists for item in _struct_kids(lst)
+                 if item.S == "/LI"]
+        last = items[-glossary_terms:] if glossary_terms else []
+        if any(kinds != ["/Lbl", "/LBody"] for kinds in last):
+            problems.append(f"glossary not paired: its last {glossary_terms} items are {last}")
+    return problems
+
+
+def test_nested_lists_sit_in_their_items_and_glossary_terms_label_their_definitions(shipped):
+    project = Project.open(ROOT)
+    problems = {}
+    for code, (path, _) in shipped.items():
+        terms = len(project.localized(SHIPPED, get_language(code)).handout.glossary)
+        found = list_problems(path, terms)
+        if found:
+            problems[code] = found
+    assert not problems, problems
+
+
+def test_weasyprint_alone_leaves_nested_lists_beside_their_items_and_terms_unpaired(shipped):
+    """The crafted bad input: WeasyPrint's own tagging, without the list repair."""
+    from handout_pipeline.writers.pdf_artifacts import mark_pagination_artifacts
+    from handout_pipeline.writers.pdf_patches import render_fixes
+
+    path, document = shipped["en"]
+    raw = path.with_name("raw-lists.en.pdf")
+    with render_fixes():
+        raw.write_bytes(mark_pagination_artifacts(document.write_pdf(pdf_variant="pdf/ua-1")))
+    found = list_problems(raw, 5)
+    assert any("beside its item" in p for p in found) and any("glossary" in p for p in found), found

@@ -200,7 +200,7 @@ def pdf_bytes(document, handout: Handout, ctx: RenderContext) -> bytes:
     identifier = hashlib.md5(f"{handout.meta.id}\n{ctx.language.tag}".encode(), usedforsecurity=False)
     with _RENDER_LOCK, render_fixes():
         data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.hexdigest().encode())
-    return repair_lists(mark_pagination_artifacts(data))
+    return repair_lists(mark_pagination_artifacts(data), len(handout.glossary))
 
 
 # --- The page -------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import io
 
 import pikepdf
 
+from handout_pipeline.writers.pdf_save import deterministic_bytes
+
 PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 
 
@@ -42,11 +44,7 @@ def mark_pagination_artifacts(data: bytes) -> bytes:
             changed = True
         if not changed:
             return data
-        out = io.BytesIO()
-        # deterministic_id: the file identifier follows the content, so the same handout gives the same bytes.
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+        return deterministic_bytes(pdf)
 
 
 def _as_artifact(operands, operator, unlinked: set[int]):
