@@ -54,3 +54,17 @@ def footer_lines(handout, organization, locale: str) -> list[str]:
     if organization is not None:
         lines.append(" \u00b7 ".join(part for part in (organization.name, organization.phone) if part))
     return lines
+
+
+# "Main title: subtitle" (a colon then a space, or a full-width colon as in Chinese); not "8:30".
+_TITLE_BREAK = re.compile(r"\s*(?::\s|：|︰)")
+
+
+def running_title(title: str) -> str:
+    """The title as a running head on every page: a "Main title: subtitle" keeps its main title, as book
+    running heads do, so it fits one line beside "Page N of M" at large print; any other title whole."""
+    match = _TITLE_BREAK.search(title)
+    if match is None:
+        return title
+    head, rest = title[:match.start()].strip(), title[match.end():].strip()
+    return head if head and rest else title

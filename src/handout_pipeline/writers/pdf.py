@@ -22,7 +22,7 @@ from handout_pipeline.model import (
     BulletList, Handout, Heading, ListItem, Paragraph, Text, Tier, WarningBlock, plain,
 )
 from handout_pipeline.writers import ASSETS, RenderContext
-from handout_pipeline.writers.labels import fill_label, footer_lines, label_pieces
+from handout_pipeline.writers.labels import fill_label, footer_lines, label_pieces, running_title
 
 TEMPLATE = ASSETS / "handout.html.j2"
 STYLESHEET = ASSETS / "handout.css"
@@ -104,10 +104,17 @@ def render_document(handout: Handout, ctx: RenderContext):
         margins = None
         document = layout(targets, splits, margins)
         for _ in range(MAX_LAYOUTS):
-            found, split, margin = section_pages(document, wanted), box_splits(document, splits), furniture_margins(document)
-            if found == targets and split == splits and margin == margins:
+            margin = furniture_margins(document)
+            if margin != margins:
+                # The page body changed height: where boxes run over a page must be found again on pages of
+                # the new height (a break found on the first layout's pages can leave half a page empty).
+                targets, splits, margins = section_pages(document, wanted), {}, margin
+                document = layout(targets, splits, margins)
+                continue
+            found, split = section_pages(document, wanted), box_splits(document, splits)
+            if found == targets and split == splits:
                 break
-            targets, splits, margins = found, split, margin
+            targets, splits = found, split
             document = layout(targets, splits, margins)
         return document
 
@@ -227,7 +234,7 @@ def render_html(handout: Handout, ctx: RenderContext, targets: dict[str, int] | 
         page_of=label_pieces(handout.labels.page_of, {"page", "pages"}),
         footer=footer_lines(handout, ctx.organization, ctx.language.code),
         handout=handout,
-        title=plain(handout.title),
+        title=running_title(plain(handout.title)),
         draft=handout.labels.draft if ctx.draft else None,
         lang=ctx.language.tag,
         direction=ctx.language.direction,
