@@ -402,13 +402,21 @@ def test_outputs_of_unreviewed_translations_say_draft_until_approved(root):
     assert "Draft" not in (out / "en" / "mini.en.txt").read_text(encoding="utf-8")  # the source is not a translation
     document = docx.Document(str(out / "fr" / "mini.fr.docx"))
     assert document.paragraphs[0].text == FR_DRAFT
-    assert document.sections[0].header.paragraphs[0].text == FR_DRAFT  # on every page
+    section = document.sections[0]
+    assert section.header.paragraphs[0].text == FR_DRAFT  # on every later page
+    # page 1 shows it once (atop its body): its own header (w:titlePg) has the title, not the mark, and its
+    # own footer the page number
+    assert section.different_first_page_header_footer
+    assert FR_DRAFT not in [p.text for p in section.first_page_header.paragraphs]
+    assert section.first_page_header.paragraphs[0].text == section.header.paragraphs[1].text
+    assert "NUMPAGES" in section.first_page_footer._element.xml
     assert run(root, "review", "approve", "-l", "fr", "--by", REVIEWER).exit_code == 0
     result = run(root, "build", "-j", "1", "-l", "fr", "-f", "txt", "-f", "docx")
     assert result.exit_code == 0 and "2 built" in result.stdout, result.output  # the approval is an input
     assert FR_DRAFT not in (out / "fr" / "mini.fr.txt").read_text(encoding="utf-8")
     document = docx.Document(str(out / "fr" / "mini.fr.docx"))
     assert FR_DRAFT not in [p.text for p in document.paragraphs + document.sections[0].header.paragraphs]
+    assert not document.sections[0].different_first_page_header_footer  # no draft: one header for all pages
 
 
 def test_draft_mark_is_spoken_first_and_on_the_pdf_text_layer(tmp_path):

@@ -33,10 +33,12 @@ PAGE_SIZES = {"letter": (12240, 15840), "a4": (11906, 16838), "legal": (12240, 2
 MARGIN = 1080          # 0.75 in, in twips
 # Line spacing in 240ths of the font's own line height (its usWin metrics, what Word lays out by), chosen so
 # that lines are 1.4 em apart, as in the PDF (line-height: 1.4): Noto Sans is 1.362 em high, so 1.4 em is
-# 247/240 of it; Noto Sans Gurmukhi 1.304 em (258). Noto Sans Arabic (2.112 em) and the CJK fonts
-# (1.448 em) are taller than 1.4 em already: single spacing, never less (Word would clip the marks).
+# 247/240 of it; Noto Sans Gurmukhi 1.304 em (258). The CJK fonts (1.448 em) are single. Noto Sans Arabic
+# is 2.112 em high (its line holds marks far above and below), single spacing would be half as much again
+# as the PDF (9 pages for 6): 176/240 puts lines 1.55 em apart; at 1.4 em (159) LibreOffice draws a
+# shadda into the line above.
 LINE = 247
-LINE_BY_FONT = {"Noto Sans Gurmukhi": 258, "Noto Sans Arabic": 240, "Noto Sans CJK SC": 240,
+LINE_BY_FONT = {"Noto Sans Gurmukhi": 258, "Noto Sans Arabic": 176, "Noto Sans CJK SC": 240,
                 "Noto Sans CJK TC": 240, "Noto Sans CJK KR": 240}
 LATIN_FONT = "Noto Sans"
 TEXT_COLOUR = "000000"
@@ -188,14 +190,26 @@ def _set_font_table(document: Document, language: Language) -> None:
 
 
 def _set_header_footer(document: Document, handout: Handout, ctx: RenderContext) -> None:
-    """The title in the header; 'Page N of M' (PAGE and NUMPAGES fields) and the reference lines in the footer."""
+    """The title in the header; 'Page N of M' (PAGE and NUMPAGES fields) and the reference lines in the footer.
+
+    A draft's mark opens its body on page 1 and sits in the header of every later page: page 1 has a header
+    and footer of its own (w:titlePg), the same but for the mark, so page 1 does not show it twice."""
     section = document.sections[0]
     section.header.is_linked_to_previous = section.footer.is_linked_to_previous = False
+    section.different_first_page_header_footer = ctx.draft
+    pairs = [(section.header, section.footer)]
+    if ctx.draft:
+        pairs.append((section.first_page_header, section.first_page_footer))
+    for header, footer in pairs:
+        _fill_header_footer(document, header, footer, handout, ctx)
+
+
+def _fill_header_footer(document: Document, header, footer, handout: Handout, ctx: RenderContext) -> None:
     body = _Body(document, ctx.language)
-    body.target = section.header
+    body.target = header
     body.paragraph("Header", handout.title)
-    body.target = section.footer
-    page = section.footer.add_paragraph(style="Page Number")
+    body.target = footer
+    page = footer.add_paragraph(style="Page Number")
     if ctx.language.rtl:
         _put(page._p.get_or_add_pPr(), "bidi", _PPR_ORDER)
     for slot, text in label_pieces(handout.labels.page_of, {"page", "pages"}):
@@ -205,14 +219,15 @@ def _set_header_footer(document: Document, handout: Handout, ctx: RenderContext)
             body.runs(page, xml_text(text), False, False)
     for line in footer_lines(handout, ctx.organization, ctx.language.code):
         body.paragraph("Footer", line)
-    for part in (section.header, section.footer):  # the empty paragraph each starts with
+    for part in (header, footer):  # the empty paragraph each starts with
         first = part.paragraphs[0]
         if not first.text and len(part.paragraphs) > 1:
             first._p.getparent().remove(first._p)
 
 
 def _mark_draft(document: Document, text: str, language: Language) -> None:
-    """'Draft: not yet reviewed…' as the first paragraph and in the page header, so every page shows it."""
+    """'Draft: not yet reviewed…' as the first paragraph (page 1) and in the header of the later pages, so every
+    page shows it once (a screen reader in Word skips headers: the body's copy is the one it reads)."""
     first = document.paragraphs[0].insert_paragraph_before(style="Normal")
     header = document.sections[0].header
     header.is_linked_to_previous = False
