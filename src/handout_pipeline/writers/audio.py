@@ -278,8 +278,9 @@ def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
 
     target = audio_loudness.TARGET_LUFS
     level = target
+    current = audio_loudness.pcm_loudness(pcm, SAMPLE_RATE)   # measured once for both passes
     for _ in range(2):
-        louder, _ = audio_loudness.normalise(pcm, SAMPLE_RATE, level)
+        louder, _ = audio_loudness.normalise(pcm, SAMPLE_RATE, level, current)
         mp3 = _encode(louder)
         decoded = miniaudio.decode(mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
                                    sample_rate=SAMPLE_RATE)

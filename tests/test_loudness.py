@@ -1,0 +1,124 @@
+"""audio_loudness computes what it did with pyloudnorm and the plain limiter, bit for bit, with less work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from handout_pipeline.writers import audio_loudness
+
+RATE = 22050
+_rng = np.random.default_rng(16)
+
+
+def _speechlike(seconds: float, level: float) -> np.ndarray:
+    """Noise bursts (words) with exact silence between them, as a narration joined with pauses is."""
+    out = np.zeros(int(seconds * RATE))
+    for start in range(0, len(out) - RATE, RATE):
+        out[start:start + RATE * 2 // 3] = _rng.normal(0, level, RATE * 2 // 3)
+    return out
+
+
+SIGNALS = {
+    "words and pauses": _speechlike(6, 0.1),
+    "exact silence": np.zeros(RATE * 2),
+    "below the absolute gate": _rng.normal(0, 1e-5, RATE * 2),
+    # one loud block among quiet ones: the relative gate (-10 LU) drops the quiet ones
+    "one loud block": np.concatenate([_rng.normal(0, 0.001, RATE * 4), _rng.normal(0, 0.5, 8820)]),
+    # a staircase of levels 0.5 dB apart: any shift of either gate moves blocks in or out
+    "levels across both gates": np.concatenate([_rng.normal(0, 10 ** (-db / 20), RATE // 2)
+                                                 for db in np.arange(0.0, 80.0, 0.5)]),
+    "quiet levels across the absolute gate": np.concatenate([_rng.normal(0, 10 ** (-db / 20), RATE // 2)
+                                                              for db in np.arange(55.0, 85.0, 0.5)]),
+    "odd length, block bounds not on samples": np.sin(np.arange(12345) / 7.0) * 0.5,
+    "clipped full scale": np.clip(_rng.normal(0, 2, RATE), -1, 1),
+    "just long enough": _rng.normal(0, 0.2, RATE // 2),
+}
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_loudness_is_pyloudnorms_bit_for_bit(name):
+    samples = SIGNALS[name]
+    expected = float(pyloudnorm.Meter(RATE).integrated_loudness(samples.copy()))
+    got = audio_loudness.loudness(samples, RATE)
+    assert got == expected or (np.isnan(got) and np.isnan(expected)), (got, expected)
+    assert isinstance(got, float)
+
+
+def test_loudness_of_other_arrays_and_short_audio():
+    as_float32 = SIGNALS["words and pauses"].astype(np.float32)
+    assert audio_loudness.loudness(as_float32, RATE) == float(pyloudnorm.Meter(RATE).integrated_loudness(as_float32))
+    assert audio_loudness.loudness(np.ones(RATE // 2 - 1) * 0.5, RATE) == float("-inf")
+    assert np.isfinite(audio_loudness.loudness(SIGNALS["words and pauses"], RATE))
+
+
+def _limit_as_before(samples, rate, ceiling):
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    needed = np.minimum(1.0, ceiling / np.maximum(np.abs(samples), 1e-12))
+    ahead, release = max(1, rate * 5 // 1000), max(1, rate * 40 // 1000)
+    gain = minimum_filter1d(needed, size=2 * ahead + release, origin=0, mode="nearest")
+    gain = uniform_filter1d(gain, size=2 * ahead + 1, mode="nearest")
+    return samples * np.minimum(gain, needed)
+
+
+@pytest.mark.parametrize("gain_db", [0.0, 7.25, 19.0])
+def test_limiter_in_place_gives_the_same_samples(gain_db):
+    samples = SIGNALS["words and pauses"]
+    kept = samples.copy()
+    ceiling = 10 ** (audio_loudness.CEILING_DBFS / 20)
+    got = audio_loudness._limit(samples, RATE, ceiling, gain_db)
+    expected = _limit_as_before(samples * 10 ** (gain_db / 20), RATE, ceiling)
+    assert np.array_equal(got, expected) and np.array_equal(samples, kept)   # the input is left alone
+    assert gain_db == 0.0 or np.abs(got).max() <= ceiling + 1e-12 < np.abs(samples * 10 ** (gain_db / 20)).max()
+
+
+def test_normalise_returns_the_loudness_it_measured_and_a_given_current_level_is_used(monkeypatch):
+    words = SIGNALS["words and pauses"] * 0.3
+    words[::RATE // 4] = 0.3   # clicks: raised to the target they pass the ceiling, so the limiter takes some away
+    pcm = (np.clip(words, -1, 1) * 32767).astype("<i2").tobytes()
+    measured = []
+    real = audio_loudness.loudness
+
+    def spy(samples, rate):
+        measured.append((samples, real(samples, rate)))
+        return measured[-1][1]
+
+    monkeypatch.setattr(audio_loudness, "loudness", spy)
+    out, level = audio_loudness.normalise(pcm, RATE)
+    calls = len(measured)
+    assert calls >= 4   # the level was searched for: the limiter mattered
+    result = np.frombuffer(out, dtype="<i2") / 32768.0
+    [(signal, value)] = [(s, v) for s, v in measured[1:] if np.array_equal(np.round(s * 32768.0).clip(
+        -32768, 32767) / 32768.0, result)][-1:]
+    assert level == value and abs(level - audio_loudness.TARGET_LUFS) < 0.05
+    measured.clear()
+    again = audio_loudness.normalise(pcm, RATE, current=audio_loudness.pcm_loudness(pcm, RATE))
+    assert again == (out, level) and len(measured) == calls   # one measure by the caller, one fewer inside
+
+
+def _wav(path, samples) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+
+
+def test_check_wav_finds_silence_and_hears_one_loud_sample(tmp_path):
+    from handout_pipeline.writers.audio_synth import MIN_PEAK, SynthesisError, check_wav
+
+    quiet = np.zeros(22050, dtype=np.int16)
+    quiet[::7] = MIN_PEAK - 1
+    _wav(tmp_path / "quiet.wav", quiet)
+    with pytest.raises(SynthesisError, match="silence"):
+        check_wav(tmp_path / "quiet.wav", "a quiet one")
+    check_wav(tmp_path / "quiet.wav", "a quiet one", audible=False)   # the format alone is fine
+    for peak in (MIN_PEAK, -MIN_PEAK, -32768, 32767):   # -32768 has no positive 16-bit twin
+        one = np.zeros(22050, dtype=np.int16)
+        one[11025] = peak
+        _wav(tmp_path / "one.wav", one)
+        check_wav(tmp_path / "one.wav", "one loud sample")
