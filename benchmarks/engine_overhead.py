@@ -7,13 +7,16 @@
   both are warmed up first: neither pays the fonts' first loading in a counted run.
 - DOCX: our writer (python-docx building the document) against python-docx opening the very document and
   saving it again.
-- MP3: our writer against the espeak-ng command line speaking the same script to WAV and lameenc encoding
-  it with the same settings.
+- MP3: our writer (the engine speaking segment by segment in a child process, the segments joined with their
+  pauses, the level searched for -16 LUFS under a peak limiter, encoded, decoded and measured, once more when
+  the encoder lost loudness, chapters and tags) against the same engine speaking the whole script in one go
+  (the espeak-ng command line, or `festival -b` with the same voice) and lameenc encoding it with the same
+  settings.
 
 Each round runs ours then raw (A B A B ...); the median of each side and the median of the rounds' ratios are
 printed. Times are CPU seconds of this process and of the child processes it waited for (the MP3 writer
 speaks in a child), so other users of the machine count less than in wall time; wall medians are printed too.
-`--detail` splits our PDF into its stages.
+`--detail` splits our PDF and MP3 writers into their stages.
 
 Run: .venv/bin/python benchmarks/engine_overhead.py [-l fr -l zh_Hans ...] [-f pdf -f docx -f mp3] [--rounds 5]
      [--detail]   (from the repository, on the shipped content)
@@ -111,6 +114,40 @@ def pdf_detail(handout, ctx, rounds: int) -> list[str]:
     return lines
 
 
+def mp3_detail(handout, ctx) -> list[str]:
+    """Our MP3 writer's stages in one write (CPU s), with how often the level search measured and limited."""
+    from handout_pipeline.writers import audio, audio_engines, audio_loudness
+
+    cues = audio.spoken_cues(handout, ctx)
+    choice = audio_engines.choose(ctx.language)
+    pcm: list = []
+    speak = timed(lambda: pcm.extend(audio_engines.render(choice, [c.text for c in cues], ctx.words_per_minute)))
+    joined = audio._join(pcm, cues)[0]
+    spent = {"loudness": [0, 0.0], "_limit": [0, 0.0], "_encode": [0, 0.0]}
+    originals = {name: getattr(audio_loudness if name != "_encode" else audio, name) for name in spent}
+
+    def counted(name):
+        def run(*args, **kwargs):
+            result = []
+            spent[name][1] += timed(lambda: result.append(originals[name](*args, **kwargs)))[1]
+            spent[name][0] += 1
+            return result[0]
+        return run
+
+    for name in spent:
+        setattr(audio_loudness if name != "_encode" else audio, name, counted(name))
+    try:
+        whole = timed(lambda: audio._encode_normalised(joined))[1]
+    finally:
+        for name, func in originals.items():
+            setattr(audio_loudness if name != "_encode" else audio, name, func)
+    seconds = len(joined) / 2 / audio.SAMPLE_RATE
+    lines = [f"  {seconds:.0f} s of narration; speaking ({choice.engine}, child process): {speak[1]:.2f} s",
+             f"  level search + encoding: {whole:.2f} s, of which"]
+    lines += [f"    {name.strip('_')}: {n} calls, {t:.2f} s" for name, (n, t) in spent.items()]
+    return lines
+
+
 def raw_docx(data: bytes):
     import docx
 
@@ -122,35 +159,58 @@ def raw_docx(data: bytes):
 
 
 def raw_mp3(handout, ctx):
+    """The engine our writer chose, speaking the whole script in one go, and lameenc encoding its samples: the
+    espeak-ng command line for eSpeak NG voices (also standing in for PyPI's eSpeak NG 1.52, which has no command
+    line), `festival -b` with the same HTS voice and speed for Festival."""
+    import tempfile
+    import wave
+
     import lameenc
 
-    from handout_pipeline.writers import audio
+    from handout_pipeline.writers import audio, audio_engines, audio_festival
 
     text = "\n\n".join(audio.narration_script(handout, ctx))
+    choice = audio_engines.choose(ctx.language)
 
-    def speak() -> bytes:
-        wav = subprocess.run(["espeak-ng", "-v", ctx.language.voice, "-s", str(ctx.words_per_minute), "--stdout",
-                              text], capture_output=True, check=True).stdout
+    def encode(pcm: bytes, rate: int) -> bytes:
         encoder = lameenc.Encoder()
         encoder.set_bit_rate(audio.BIT_RATE)
-        encoder.set_in_sample_rate(audio.SAMPLE_RATE)
+        encoder.set_in_sample_rate(rate)
         encoder.set_out_sample_rate(audio.SAMPLE_RATE)
         encoder.set_channels(1)
         encoder.set_quality(5)
-        return encoder.encode(wav[44:]) + encoder.flush()
-    return speak
+        return encoder.encode(pcm) + encoder.flush()
+
+    def espeak() -> bytes:
+        wav = subprocess.run(["espeak-ng", "-v", choice.voice, "-s", str(ctx.words_per_minute), "--stdout", text],
+                             capture_output=True, check=True).stdout
+        return encode(wav[44:], audio.SAMPLE_RATE)
+
+    def festival() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "all.wav"
+            script = Path(tmp) / "all.scm"
+            speed = ctx.words_per_minute / audio_festival.NATURAL_WPM
+            script.write_text(f"(voice_{choice.voice})\n(set! hts_engine_params (append hts_engine_params "
+                              f"(list (list \"-r\" {speed:.3f}))))\n(utt.save.wave (utt.synth (Utterance Text "
+                              f"{audio_festival._scheme_string(text)})) {audio_festival._scheme_string(str(out))} "
+                              "'riff)\n", encoding="utf-8")
+            subprocess.run(["festival", "-b", str(script)], capture_output=True, check=True)
+            with wave.open(str(out), "rb") as wav:
+                return encode(wav.readframes(wav.getnframes()), wav.getframerate())
+    return festival if choice.engine == audio_engines.FESTIVAL else espeak
 
 
 def main() -> None:
     from handout_pipeline.project import Project
     from handout_pipeline.review.status import is_draft
-    from handout_pipeline.writers import get_writer
+    from handout_pipeline.writers import audio_engines, get_writer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-l", "--language", action="append", default=None)
     parser.add_argument("-f", "--format", action="append", default=None)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--detail", action="store_true", help="our PDF writer's stages, timed alone")
+    parser.add_argument("--detail", action="store_true", help="our PDF and MP3 writers' stages")
     args = parser.parse_args()
     project = Project.open(REPO)
     codes = args.language or [language.code for language in project.config.languages]
@@ -164,7 +224,7 @@ def main() -> None:
         handout = project.localized(HANDOUT, language).handout
         ctx = replace(project.render_context(language), draft=is_draft(project, HANDOUT, language))
         for fmt in args.format or ["pdf", "docx", "mp3"]:
-            if fmt == "mp3" and not language.voice:
+            if fmt == "mp3" and audio_engines.choose(language) is None:
                 continue
             writer = get_writer(fmt)
             ours = lambda: writer.write(handout, ctx)  # noqa: E731
@@ -185,6 +245,8 @@ def main() -> None:
                   f"{ratio:.2f} |", flush=True)
             if fmt == "pdf" and args.detail:
                 details += [f"{language.tag} PDF:", *pdf_detail(handout, ctx, args.rounds)]
+            if fmt == "mp3" and args.detail:
+                details += [f"{language.tag} MP3:", *mp3_detail(handout, ctx)]
     for fmt, (ours_s, raw_s) in totals.items():
         print(f"| all | {fmt} | {ours_s:.2f} | {raw_s:.2f} | {ours_s / raw_s:.2f} (sums) |")
     ours_all, raw_all = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
