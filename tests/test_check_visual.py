@@ -151,3 +151,42 @@ def test_a_draft_banner_atop_each_page_does_not_hide_the_continuation():
     # the crafted bad input: the same page without knowing the banner reads as other text before the box
     boxes, _ = _boxes(with_banner(_tree([_item_sect(0)])), pages, ["Urgent"])
     assert _urgent(boxes).items == ["Red skin."]
+
+
+# ---- a DOCX box of several rows, as LibreOffice tags it -------------------------------------------------------
+
+def _docx_table(header_kind: str = "TH") -> list[dict]:
+    """Page 1: a heading, then a table whose header row holds 'Urgent' and whose rows hold the intro and a
+    sign (page 1) and another sign (page 2: the box went on over the page; LibreOffice repeats the header row
+    there without tagging it again)."""
+    def row(kind, page, mcid, tag):
+        return {"type": "TR", "children": [{"type": kind, "children": [{"type": tag, "children": [_span(page, mcid)]}]}]}
+
+    table = {"type": "Table", "children": [row(header_kind, 1, 1, "H2"), row("TD", 1, 2, "P"),
+                                           {"type": "TR", "children": [{"type": "TD", "children": [
+                                               {"type": "L", "children": [{"type": "LI", "children": [
+                                                   {"type": "LBody", "children": [_span(1, 3)]}]}]}]}]},
+                                           {"type": "TR", "children": [{"type": "TD", "children": [
+                                               {"type": "L", "children": [{"type": "LI", "children": [
+                                                   {"type": "LBody", "children": [_span(2, 0)]}]}]}]}]}]}
+    return [{"type": "Document", "children": [{"type": "H1", "children": [_span(1, 0)]}, table]}]
+
+
+def _docx_pages():
+    page1 = {0: "When to call", 1: "Urgent", 2: "Call your doctor if:", 3: "Red skin."}
+    by = [{m: [_glyph(t, m, 700 - 30 * m)] for m, t in page1.items()}, {0: [_glyph("A fever.", 0, 700)]}]
+    return [([], [], mcids, (0, 0, 612, 792)) for mcids in by]
+
+
+def test_a_docx_box_of_rows_is_one_box_over_two_pages():
+    boxes, members = _boxes(_docx_table(), _docx_pages(), ["Urgent"])
+    assert [b.label for b in boxes] == ["Urgent"]
+    assert _urgent(boxes).intros == ["Call your doctor if:"]
+    assert _urgent(boxes).items == ["Red skin.", "A fever."]     # each sign once, the second from page 2
+    assert sorted(text for text, _, _ in members) == ["A fever.", "Call your doctor if:", "Red skin."]
+
+
+def test_a_table_without_a_header_row_is_no_box():
+    """The crafted bad input: the label in an ordinary row (not the repeated header) heads no box of rows."""
+    boxes, _ = _boxes(_docx_table(header_kind="TD"), _docx_pages(), ["Urgent"])
+    assert _urgent(boxes).items == []      # the TD labelled 'Urgent' is a one-cell box holding no sign

@@ -259,16 +259,33 @@ def test_warning_tiers_are_labelled_boxes_with_distinct_borders(project, parts, 
         signs = p.text_by_style(tier_style(block.tier, "List")) + p.text_by_style(tier_style(block.tier, "List 2"))
         assert sorted(signs) == sorted(plain(i.text) for i in walk_items(block.items) for _ in range(copies))
         assert val(label.find(f"{w('pPr')}/{w('outlineLvl')}")) == "1"  # a heading under its section
-        # One box: a one-cell table whose cell holds the label, every intro and every sign; its row never splits.
-        cell = next(tc for tc in p.body.iter(w("tc"))
-                    if handout.labels.tier(block.tier) in [paragraph_text(x) for x in tc.iter(w("p"))])
-        inside = [paragraph_text(x) for x in cell.iter(w("p"))]
+        # One box: a table that holds the label, every intro and every sign, and no row of which splits. The
+        # emergency box is one cell; another box has its label in a header row Word and LibreOffice repeat
+        # atop each page it goes on to, then a row per sign (with its sub-items), the intro in the first.
+        table = next(tbl for tbl in p.body.iter(w("tbl"))
+                     if handout.labels.tier(block.tier) in [paragraph_text(x) for x in tbl.iter(w("p"))])
+        rows = table.findall(w("tr"))
+        inside = [paragraph_text(x) for x in table.iter(w("p"))]
         assert inside[0] == handout.labels.tier(block.tier)
         assert set(plain(i.text) for i in block.intros) | set(plain(i.text) for i in walk_items(block.items)) <= set(inside)
-        assert cell.getparent().find(f"{w('trPr')}/{w('cantSplit')}") is not None
-        borders = [cell.find(f"{w('tcPr')}/{w('tcBorders')}/{w(side)}") for side in ("top", "left", "bottom", "right")]
-        assert len({val(b) for b in borders}) == 1
-        kinds.add(val(borders[0]))
+        assert all(row.find(f"{w('trPr')}/{w('cantSplit')}") is not None for row in rows)
+        if block.tier is Tier.EMERGENCY:
+            assert len(rows) == 1
+        else:
+            assert rows[0].find(f"{w('trPr')}/{w('tblHeader')}") is not None
+            assert [paragraph_text(x) for x in rows[0].iter(w("p"))] == [handout.labels.tier(block.tier)]
+            assert len(rows) == 1 + len(block.items)
+            first_sign_row = [paragraph_text(x) for x in rows[1].iter(w("p"))]
+            assert first_sign_row[:len(block.intros)] == [plain(i.text) for i in block.intros]
+        cells = [row.find(w("tc")) for row in rows]
+        sides = {side: [val(c.find(f"{w('tcPr')}/{w('tcBorders')}/{w(side)}")) for c in cells]
+                 for side in ("top", "left", "bottom", "right")}
+        kind = sides["left"][0]
+        # the border runs round the whole table: the sides of every row, the top of the first, the bottom of the last
+        assert set(sides["left"]) == set(sides["right"]) == {kind}
+        assert sides["top"][0] == sides["bottom"][-1] == kind
+        assert set(sides["top"][1:]) | set(sides["bottom"][:-1]) <= {"nil"}
+        kinds.add(kind)
     assert kinds == {"double", "single", "dashed"}
 
 

@@ -120,13 +120,16 @@ def _styles() -> tuple[_Style, ...]:
         _Style("Page Number", "Footer", 18, bold=True, after=2),
     ]
     for tier, border in TIER_BORDERS.items():
-        # The box itself is a one-cell table (see _Body.box): label, intro and every sign inside one
-        # border. The label is a heading one level below the section's (outline level 1).
+        # The box itself is a table (see _Body.box): label, intro and every sign inside one border. The
+        # label is a heading one level below the section's (outline level 1). The emergency box keeps its
+        # paragraphs together; the others' rows do (see _Body.tier_box: LibreOffice keeps a table whose every
+        # paragraph is keep-with-next whole, so their paragraphs are not).
+        whole = tier is Tier.EMERGENCY
         styles += [
-            _Style(tier_style(tier), "Normal", 22, bold=True, before=6, after=4, keep_next=True, outline=1),
-            _Style(tier_style(tier, "Text"), "Normal", 18, bold=True, after=6, keep_next=True),
-            _Style(tier_style(tier, "List"), "List Bullet", 18, after=6, keep_next=True, bullet_of="List Bullet"),
-            _Style(tier_style(tier, "List 2"), "List Bullet 2", 18, after=6, keep_next=True,
+            _Style(tier_style(tier), "Normal", 22, bold=True, before=6, after=4, keep_next=whole, outline=1),
+            _Style(tier_style(tier, "Text"), "Normal", 18, bold=True, after=6, keep_next=whole),
+            _Style(tier_style(tier, "List"), "List Bullet", 18, after=6, keep_next=whole, bullet_of="List Bullet"),
+            _Style(tier_style(tier, "List 2"), "List Bullet 2", 18, after=6, keep_next=whole,
                    bullet_of="List Bullet 2"),
         ]
     return tuple(styles)
@@ -458,6 +461,55 @@ def _review_date(text: str) -> dt.datetime:
 
 # ---- body ----------------------------------------------------------------------------------------------
 
+class _TierBox:
+    """A full-width table in a tier's border and shading, built row by row: the border runs round all its
+    rows as one box (each row's cell draws the sides, the first the top, the last the bottom)."""
+
+    def __init__(self, document: Document, tier: Tier, rtl: bool):
+        self.border = TIER_BORDERS[tier]
+        self.table = document.add_table(rows=0, cols=1)
+        tbl_pr = self.table._tbl.tblPr
+        for old in tbl_pr.findall(qn("w:tblW")):
+            tbl_pr.remove(old)
+        tbl_pr.append(OxmlElement("w:tblW", {qn("w:w"): "5000", qn("w:type"): "pct"}))
+        if rtl:
+            tbl_pr.append(OxmlElement("w:bidiVisual"))
+        self.cells: list = []
+
+    def row(self, header: bool = False):
+        """A new row that never splits over a page (`header`: repeated atop each page the box reaches): its cell."""
+        row = self.table.add_row()
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if header:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        self.cells.append(row.cells[0])
+        return row.cells[0]
+
+    def finish(self) -> None:
+        """Borders, shading and padding on every cell; no cell keeps the empty paragraph it started with."""
+        last = len(self.cells) - 1
+        for number, cell in enumerate(self.cells):
+            tc_pr = cell._tc.get_or_add_tcPr()
+            borders = OxmlElement("w:tcBorders")
+            for side in ("top", "left", "bottom", "right"):
+                drawn = side in ("left", "right") or (side == "top" and number == 0) or (side == "bottom" and number == last)
+                borders.append(OxmlElement(f"w:{side}", {qn("w:val"): self.border.kind if drawn else "nil",
+                                                         qn("w:sz"): str(self.border.size), qn("w:space"): "0",
+                                                         qn("w:color"): TEXT_COLOUR}))
+            tc_pr.append(borders)
+            tc_pr.append(OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto",
+                                               qn("w:fill"): self.border.fill}))
+            margins = OxmlElement("w:tcMar")
+            for side in ("top", "start", "bottom", "end"):
+                inner = (side == "top" and number > 0) or (side == "bottom" and number < last)
+                margins.append(OxmlElement(f"w:{side}", {qn("w:w"): "0" if inner else "144", qn("w:type"): "dxa"}))
+            tc_pr.append(margins)
+            placeholder = cell._tc.find(qn("w:p"))  # the empty paragraph every new cell starts with
+            if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
+                cell._tc.remove(placeholder)
+
+
 class _Body:
     """Appends the handout's blocks to a document as styled paragraphs."""
 
@@ -524,22 +576,38 @@ class _Body:
         return targets
 
     def tier_box(self, block: WarningBlock, handout: Handout, pointer: tuple[Text, str] | None = None) -> None:
-        """A tier's label, intros, signs and notes in one box; a summary's box ends with where its section is."""
-        self.target = self.box(block.tier)
+        """A tier's label, intros, signs and notes in one box; a summary's box ends with where its section is.
+
+        The emergency box (and the summary) is one cell that never splits. Any other box may go on over a page
+        between two signs, never inside one, with its label repeated atop the rest: a row for the label that
+        Word and LibreOffice repeat on each page the box reaches (w:tblHeader), then one row per sign (with
+        its sub-items; the intro in the first sign's row, the notes in the last's), none of which splits.
+        (LibreOffice ignores keep-with-next inside a table cell, so rows, not paragraphs, hold signs whole.)"""
+        whole = block.tier is Tier.EMERGENCY or pointer is not None or not block.items
+        box = _TierBox(self.document, block.tier, self.rtl)
+        if not whole:
+            box.row(header=True)
+        self.target = box.row() if whole else box.cells[0]
         try:
             self.paragraph(tier_style(block.tier), handout.labels.tier(block.tier))
-            for intro in block.intros:
-                self.paragraph(tier_style(block.tier, "Text"), intro.text)
-            self.items(block.items, (tier_style(block.tier, "List"), tier_style(block.tier, "List 2")))
+            styles = (tier_style(block.tier, "List"), tier_style(block.tier, "List 2"))
+            for number, item in enumerate(block.items):
+                if not whole:
+                    self.target = box.row()
+                if number == 0:
+                    for intro in block.intros:
+                        self.paragraph(tier_style(block.tier, "Text"), intro.text)
+                self.items((item,), styles)
+            if not block.items:
+                for intro in block.intros:
+                    self.paragraph(tier_style(block.tier, "Text"), intro.text)
             for note in block.notes:
                 self.paragraph(tier_style(block.tier, "Text"), note.text)
             if pointer is not None:
                 self.pointer(handout.labels.summary_pointer, *pointer)
         finally:
-            cell, self.target = self.target, self.document
-            placeholder = cell._tc.find(qn("w:p"))  # the empty paragraph every new cell starts with
-            if placeholder is not None and len(cell._tc.findall(qn("w:p"))) > 1:
-                cell._tc.remove(placeholder)
+            self.target = self.document
+            box.finish()
         # Word joins two tables that touch into one: a small empty paragraph keeps the boxes apart.
         gap = self.add_paragraph(self.document, "Box Gap")
         if self.rtl:
@@ -559,32 +627,6 @@ class _Body:
                 _field(paragraph, f"PAGEREF {bookmark} \\h", "1", self.rtl)
             else:
                 self.runs(paragraph, xml_text(text), False, False)
-
-    def box(self, tier: Tier):
-        """A one-cell, full-width table in the tier's border and shading whose row never splits: its cell."""
-        border = TIER_BORDERS[tier]
-        table = self.document.add_table(rows=1, cols=1)
-        tbl_pr = table._tbl.tblPr
-        for old in tbl_pr.findall(qn("w:tblW")):
-            tbl_pr.remove(old)
-        tbl_pr.append(OxmlElement("w:tblW", {qn("w:w"): "5000", qn("w:type"): "pct"}))
-        if self.rtl:
-            tbl_pr.append(OxmlElement("w:bidiVisual"))
-        row = table.rows[0]._tr
-        row.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        cell = table.cell(0, 0)
-        tc_pr = cell._tc.get_or_add_tcPr()
-        borders = OxmlElement("w:tcBorders")
-        for side in ("top", "left", "bottom", "right"):
-            borders.append(OxmlElement(f"w:{side}", {qn("w:val"): border.kind, qn("w:sz"): str(border.size),
-                                                     qn("w:space"): "0", qn("w:color"): TEXT_COLOUR}))
-        tc_pr.append(borders)
-        tc_pr.append(OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): border.fill}))
-        margins = OxmlElement("w:tcMar")
-        for side in ("top", "start", "bottom", "end"):
-            margins.append(OxmlElement(f"w:{side}", {qn("w:w"): "144", qn("w:type"): "dxa"}))
-        tc_pr.append(margins)
-        return cell
 
     def items(self, items: tuple[ListItem, ...], styles: tuple[str, str], depth: int = 0) -> None:
         for item in items:

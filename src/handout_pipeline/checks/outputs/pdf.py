@@ -78,7 +78,9 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
 
 # ---- structure -----------------------------------------------------------------------------------------
 
-_BOX_KINDS = ("Sect", "TD")   # a tier box: a WeasyPrint Sect, or the one-cell table LibreOffice tags a DOCX box as
+# A tier box: a WeasyPrint Sect; the one-cell table LibreOffice tags a DOCX box as (its TD); or a DOCX box that
+# may go on over a page, a Table whose header row (TH) holds the label and whose rows hold the signs.
+_BOX_KINDS = ("Sect", "TD", "Table")
 
 
 def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, furniture: list[str] = ()):
@@ -168,6 +170,8 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
             if page is not None:
                 opened.add((depth, page))
                 last[depth] = (box, _last_page(element) or page)
+            if element.get("type") == "Table" and label is not None:
+                return   # its rows are the box's, read above: none of its cells is a box of its own
             depth += 1
         children = element.get("children", [])
         for n, child in enumerate(children):
@@ -193,6 +197,10 @@ def _boxes(tree, pages, labels: list[str], rtl: bool = False, is_label=None, fur
         return kind.startswith("H") and kind[1:].isdigit()
 
     def _label(element, keys):
+        if element.get("type") == "Table":   # a box of several rows: the label is its header row's heading
+            rows = [c for c in element.get("children", []) if c.get("type") == "TR"]
+            header = [c for c in (rows[0].get("children", []) if rows else []) if c.get("type") == "TH"]
+            return _label(header[0], keys) if len(rows) > 1 and header else None
         for child in element.get("children", []):
             if child.get("type", "").startswith("H") and child.get("type")[1:].isdigit():
                 return child if is_label(text_of(child)[0], element.get("type")) else None

@@ -169,10 +169,10 @@ def places(pdf_path: Path, tiers: tuple[ExpectedTier, ...], rtl: bool,
     regions: list[Region] = []
     with pdfplumber.open(str(pdf_path)) as pdf:
         pages = [pdf_check._paint(pdf, page) for page in pdf.pages]
-        # A one-cell table headed by anything may be a box: LibreOffice leaves some headings out of its text
+        # A one-cell table (or a table's header cell) headed by anything may be a box: LibreOffice leaves some headings out of its text
         # layer (a Gurmukhi label came out empty); what its heading reads as on the page decides (judge).
         found, _ = pdf_check._boxes(pdf.structure_tree, pages, [t.label for t in tiers], rtl,
-                                    is_label=lambda text, kind: kind == "TD" or _letter_set(text) in labels,
+                                    is_label=lambda text, kind: kind in ("TD", "TH") or _letter_set(text) in labels,
                                     furniture=list(furniture))
     for box in found:
         number = len(boxes)
