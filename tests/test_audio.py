@@ -120,23 +120,50 @@ def test_tags_title_language_and_script(project, built, code, iso):
 
 
 @pytest.mark.parametrize("code", BUILT)
-def test_one_chapter_per_section_in_order(project, built, code):
+def test_one_chapter_per_section_in_order_and_together_they_cover_the_narration(project, built, code):
     handout, _ = localized(project, code)
     data = built[code]
     tags = ID3(io.BytesIO(data))
     (toc,) = [t for t in tags.getall("CTOC") if t.flags & CTOCFlags.TOP_LEVEL]
     assert toc.flags & CTOCFlags.ORDERED
     chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
-    assert list(toc.child_element_ids) == [s.heading.id for s in handout.sections]
+    sections = [s.heading.id for s in handout.sections]
+    assert list(toc.child_element_ids) == [audio.OPENING_CHAPTER, *sections, audio.GLOSSARY_CHAPTER]
     (tiers,) = [t for t in tags.getall("CTOC") if not t.flags & CTOCFlags.TOP_LEVEL]
     assert sorted(chapters) == sorted([*toc.child_element_ids, *tiers.child_element_ids])
     ordered = [chapters[element] for element in toc.child_element_ids]
-    assert [c.sub_frames["TIT2"].text for c in ordered] == [[plain(s.heading.text)] for s in handout.sections]
+    assert [c.sub_frames["TIT2"].text for c in ordered] == [
+        [plain(handout.title)], *([plain(s.heading.text)] for s in handout.sections), [handout.labels.glossary]]
     starts = [c.start_time for c in ordered]
-    assert 0 < starts[0] and starts == sorted(set(starts)), "the title comes first; chapters move forward"
+    assert starts[0] == 0 < starts[1] and starts == sorted(set(starts)), "the title comes first; chapters move on"
     for chapter, following in zip(ordered, ordered[1:]):
         assert chapter.end_time == following.start_time
-    assert ordered[-1].start_time < ordered[-1].end_time <= MP3(io.BytesIO(data)).info.length * 1000
+    # No part of the narration lies outside a chapter: the last one ends with the file (the attribution in it).
+    assert ordered[-1].end_time == int(tags["TLEN"].text[0]) <= MP3(io.BytesIO(data)).info.length * 1000 + 50
+
+
+def test_chapters_without_a_glossary_and_with_a_section_named_like_ours():
+    """Unusual input: no glossary (the attribution ends the last section's chapter), a section whose id is the
+    opening chapter's: the element ids stay unique and the chapters still cover everything."""
+    handout, ctx = localized(Project.open(FIXTURE), "en")
+    first = handout.sections[0]
+    odd = dataclasses.replace(handout, glossary=(), sections=(
+        dataclasses.replace(first, heading=dataclasses.replace(first.heading, id=audio.OPENING_CHAPTER)),
+        *handout.sections[1:]))
+    cues = audio.narration(odd, ctx.language)
+    starts = [index * audio.SAMPLE_RATE for index in range(len(cues))]   # one second a cue
+    total = len(cues) * audio.SAMPLE_RATE
+    chapters = audio._chapters(odd, cues, starts, total)
+    ids = [element for element, *_ in chapters]
+    assert len(set(ids)) == len(ids) == 1 + len(odd.sections) and ids[0] == audio.OPENING_CHAPTER
+    assert chapters[0][1] == 0 and chapters[-1][2] == 1000 * len(cues)
+    assert all(a[2] == b[1] for a, b in zip(chapters, chapters[1:]))
+    assert [title for *_, title in chapters][1:] == [plain(s.heading.text) for s in odd.sections]
+    # Nothing before the first section (no title cue): no empty opening chapter.
+    bare = [cue for cue in cues if cue.section is not None or cue.message_id == "attribution"]
+    alone = audio._chapters(odd, bare, starts[:len(bare)], len(bare) * audio.SAMPLE_RATE)
+    assert [(element, start, title) for element, start, _, title in alone][0] == \
+        (audio.OPENING_CHAPTER, 0, plain(odd.sections[0].heading.text))   # the section itself, not an opening
 
 
 @pytest.mark.parametrize("code", BUILT)

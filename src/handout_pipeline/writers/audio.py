@@ -388,23 +388,38 @@ def _chapter_frames(title: str, recorded: list[str]) -> list:
 
 
 def _chapters(handout: Handout, cues: list[Cue], starts: list[int], total: int):
-    """(element id, start ms, end ms, heading) per section: from its heading to the next part."""
+    """(element id, start ms, end ms, title) of the top-level chapters, which together cover the whole narration:
+    the opening (draft notice, title, lead) titled with the handout's title, one per section from its heading to
+    the next part, the glossary under its label; the attribution ends the last of them."""
     bounds: dict[int, list[int]] = {}
     for position, cue in enumerate(cues):
         if cue.section is not None:
             bounds.setdefault(cue.section, [position, position])[1] = position
-    chapters = []
+    glossary = next((position for position, cue in enumerate(cues)
+                     if cue.message_id == label_context("glossary")), None)
+    parts: list[tuple[str, int, str]] = []   # (element id, first cue, title)
+    first_section = min((first for first, _ in bounds.values()), default=glossary)
+    if first_section is None or first_section > 0:
+        parts.append((OPENING_CHAPTER, 0, _clean(plain(handout.title))))
     for index, section in enumerate(handout.sections):
-        if index not in bounds:
-            continue
-        first, last = bounds[index]
-        end = starts[last + 1] if last + 1 < len(starts) else total
-        # ID3 element ids are Latin-1 and end at a NUL: keep the section id when it is plain ASCII.
-        element = section.heading.id if _ELEMENT_ID.fullmatch(section.heading.id) else f"ch{index}"
-        chapters.append((element, _ms(starts[first]), _ms(end), _clean(plain(section.heading.text))))
+        if index in bounds:
+            # ID3 element ids are Latin-1 and end at a NUL: keep the section id when it is plain ASCII.
+            element = section.heading.id if _ELEMENT_ID.fullmatch(section.heading.id) else f"ch{index}"
+            parts.append((element, bounds[index][0], _clean(plain(section.heading.text))))
+    if glossary is not None:
+        parts.append((GLOSSARY_CHAPTER, glossary, cues[glossary].text))
+    chapters, used = [], set()
+    for number, (element, first, title) in enumerate(parts):
+        end = starts[parts[number + 1][1]] if number + 1 < len(parts) else total
+        if element in used:   # a section whose id is one of ours
+            element = f"ch-{number}"
+        used.add(element)
+        chapters.append((element, _ms(starts[first]), _ms(end), title))
     return chapters
 
 
+OPENING_CHAPTER = "ch-opening"
+GLOSSARY_CHAPTER = "ch-glossary"
 TIER_TOC = "warnings"
 
 
