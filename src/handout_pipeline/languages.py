@@ -72,10 +72,10 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
              "sentence-length-words", "ar"),
     Language("fa", "fa", "Persian", "rtl", "Noto Sans Arabic", "rtl", "ira/fa",
              "sentence-length-words", "fa"),
-    # eSpeak NG 1.52 (PyPI espeakng-loader) measured better for Vietnamese: Whisper base WER 0.62, CER 0.46
-    # against 1.51's 0.70, 0.61 (benchmarks/intelligibility.py); the system eSpeak NG is its fallback.
+    # eSpeak NG 1.51 (the system's): 1.52 is not better for Vietnamese (Whisper base WER 0.62, CER 0.46 against
+    # 1.51's 0.59-0.61, 0.43-0.44 in three runs of benchmarks/intelligibility.py).
     Language("vi", "vi", "Vietnamese", "ltr", "Noto Sans", "latin", "aav/vi",
-             "sentence-length-words", "vi", engine="espeakng-loader"),
+             "sentence-length-words", "vi"),
     Language("ko", "ko", "Korean", "ltr", "Noto Sans CJK KR", "cjk", "ko",
              "sentence-length-words", "ko"),
     Language("tl", "tl", "Tagalog", "ltr", "Noto Sans", "latin", None,
