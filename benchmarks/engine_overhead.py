@@ -9,9 +9,9 @@
   saving it again.
 - MP3: our writer (the engine speaking segment by segment in a child process, the segments joined with their
   pauses, the level searched for -16 LUFS under a peak limiter, encoded, decoded and measured, once more when
-  the encoder lost loudness, chapters and tags) against the same engine speaking the whole script in one go
-  (the espeak-ng command line, or `festival -b` with the same voice) and lameenc encoding it with the same
-  settings.
+  the encoder lost loudness, chapters and tags) against the same engine (the espeak-ng command line speaking
+  the whole script; `festival -b` with the same voice, one utterance a segment) and lameenc encoding it with
+  the same settings.
 
 Each round runs ours then raw (A B A B ...); the median of each side and the median of the rounds' ratios are
 printed. Times are CPU seconds of this process and of the child processes it waited for (the MP3 writer
@@ -159,9 +159,9 @@ def raw_docx(data: bytes):
 
 
 def raw_mp3(handout, ctx):
-    """The engine our writer chose, speaking the whole script in one go, and lameenc encoding its samples: the
-    espeak-ng command line for eSpeak NG voices (also standing in for PyPI's eSpeak NG 1.52, which has no command
-    line), `festival -b` with the same HTS voice and speed for Festival."""
+    """The engine our writer chose and lameenc encoding its samples: the espeak-ng command line speaking the whole
+    script for eSpeak NG voices (also standing in for PyPI's eSpeak NG 1.52, which has no command line);
+    `festival -b` with the same HTS voice and speed, one utterance a segment, for Festival."""
     import tempfile
     import wave
 
@@ -169,7 +169,8 @@ def raw_mp3(handout, ctx):
 
     from handout_pipeline.writers import audio, audio_engines, audio_festival
 
-    text = "\n\n".join(audio.narration_script(handout, ctx))
+    segments = audio.narration_script(handout, ctx)
+    text = "\n\n".join(segments)
     choice = audio_engines.choose(ctx.language)
 
     def encode(pcm: bytes, rate: int) -> bytes:
@@ -186,18 +187,23 @@ def raw_mp3(handout, ctx):
                              capture_output=True, check=True).stdout
         return encode(wav[44:], audio.SAMPLE_RATE)
 
-    def festival() -> bytes:
+    def festival() -> bytes:   # one utterance per segment, as Festival is fed (one huge utterance is slower)
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "all.wav"
-            script = Path(tmp) / "all.scm"
             speed = ctx.words_per_minute / audio_festival.NATURAL_WPM
-            script.write_text(f"(voice_{choice.voice})\n(set! hts_engine_params (append hts_engine_params "
-                              f"(list (list \"-r\" {speed:.3f}))))\n(utt.save.wave (utt.synth (Utterance Text "
-                              f"{audio_festival._scheme_string(text)})) {audio_festival._scheme_string(str(out))} "
-                              "'riff)\n", encoding="utf-8")
+            lines = [f"(voice_{choice.voice})",
+                     f'(set! hts_engine_params (append hts_engine_params (list (list "-r" {speed:.3f}))))']
+            paths = [Path(tmp) / f"{n}.wav" for n in range(len(segments))]
+            lines += [f"(utt.save.wave (utt.synth (Utterance Text {audio_festival._scheme_string(text)})) "
+                      f"{audio_festival._scheme_string(str(path))} 'riff)" for text, path in zip(segments, paths)]
+            script = Path(tmp) / "all.scm"
+            script.write_text("\n".join(lines) + "\n", encoding="utf-8")
             subprocess.run(["festival", "-b", str(script)], capture_output=True, check=True)
-            with wave.open(str(out), "rb") as wav:
-                return encode(wav.readframes(wav.getnframes()), wav.getframerate())
+            pcm, rate = b"", audio.SAMPLE_RATE
+            for path in paths:
+                with wave.open(str(path), "rb") as wav:
+                    pcm += wav.readframes(wav.getnframes())
+                    rate = wav.getframerate()
+            return encode(pcm, rate)
     return festival if choice.engine == audio_engines.FESTIVAL else espeak
 
 
