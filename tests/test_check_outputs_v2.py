@@ -248,6 +248,27 @@ def test_docx_sign_moved_out_of_its_tier_fails(root):
     assert_named(found, "fr", "docx", EMERGENCY, "left its tier")
 
 
+@pytest.mark.parametrize("where", ["sign", "header"])
+def test_docx_shape_that_could_cover_a_sign_fails(root, where):
+    """A white VML rectangle laid in front of the text: no run property of the sign changes."""
+    from docx.oxml import parse_xml
+
+    rect = parse_xml('<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                     'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:rect style="position:absolute;'
+                     'width:400pt;height:30pt;z-index:5" fillcolor="white" stroked="f"/></w:pict></w:r>')
+
+    def cover(document, paragraph):
+        target = paragraph._p if where == "sign" else document.sections[0].header.paragraphs[0]._p
+        target.append(rect)
+    _docx_edit(root, "fr", FR_SIGN, cover)
+    exit_code, found = errors(root, "fr")
+    assert exit_code == 1
+    if where == "sign":
+        assert_named(found, "fr", "docx", EMERGENCY, "a VML shape in the paragraph of")
+    else:
+        assert any(f["check"] == "outputs" and "a VML shape in word/header" in f["detail"] for f in found), found
+
+
 # ---- TXT -----------------------------------------------------------------------------------------------
 
 def test_txt_one_word_sign_line_deleted_while_the_word_occurs_elsewhere_fails(root):

@@ -33,6 +33,26 @@ def check(found: Findings, path: Path, handout: Handout, language: Language, pro
         if sign is not None:
             for problem in _run_problems(p, styles):
                 found.error(sign.message_id, f"warning sign in the DOCX {problem}: {sign.text!r}")
+    _drawings(found, document, signs)
+
+
+# Drawings, VML shapes, text boxes and embedded objects: the DOCX writer makes none, and any of them can be
+# laid over a warning sign (a white rectangle "in front of text") where no run property shows it.
+_DRAWN = {f"{_W}drawing": "a drawing", f"{_W}pict": "a VML shape", f"{_W}object": "an embedded object"}
+
+
+def _drawings(found: Findings, document, signs: dict) -> None:
+    for part in document.part.package.iter_parts():
+        element = getattr(part, "_element", None)
+        if element is None:
+            continue
+        for node in element.iter(*_DRAWN):
+            paragraph = next((a for a in node.iterancestors(f"{_W}p")), None)
+            sign = signs.get(normalise(_text(paragraph))) if paragraph is not None else None
+            where = f"in the paragraph of {sign.text!r}" if sign is not None else f"in {part.partname.lstrip('/')}"
+            found.error(sign.message_id if sign is not None else None,
+                        f"the DOCX holds {_DRAWN[node.tag]} {where}, which the pipeline never makes and which can "
+                        "cover a warning sign: run 'handout build' (keep an adapted copy outside output/)")
 
 
 def _text(p) -> str:
