@@ -123,6 +123,36 @@ def test_tagalog_builds_from_recordings_and_chapters_point_at_them(recorded):
     assert recorded_seconds < length < recorded_seconds + 0.35 * len(files) + 1.5
 
 
+def test_status_page_says_the_narration_is_recorded_by_a_person(root, recorded):
+    from handout_pipeline.site import media
+    rows = recorded[1]
+    assert media.voice(root / TL_MP3) == f"Recorded by a person ({len(rows)} of {len(rows)} messages)."
+    assert run(root, "site").exit_code == 0
+    page = (root / "output/site/mini/tl.html").read_text(encoding="utf-8")
+    assert f"Recorded by a person ({len(rows)} of {len(rows)} messages). The words are those of" in page
+
+
+def test_voice_line_from_crafted_tags(tmp_path):
+    """No tags: no claim. An engine, partly recorded, fallen back: each said; a bare file is not an error."""
+    from mutagen.id3 import ID3, TXXX, USLT
+
+    from handout_pipeline.site import media
+    bare = tmp_path / "bare.mp3"
+    bare.write_bytes(b"")
+    assert media.voice(bare) == "" and media.voice(tmp_path / "missing.mp3") == ""
+    tagged = tmp_path / "tagged.mp3"
+    tagged.write_bytes(b"")
+    tags = ID3()
+    tags.add(TXXX(encoding=3, desc="engine", text=["espeak-ng gmw/en-US (eSpeak NG 1.51)"]))
+    tags.add(USLT(encoding=3, lang="eng", desc="narration", text="One.\nTwo.\nThree."))
+    tags.add(TXXX(encoding=3, desc="recordings", text=["title\trecordings/en/x/title.wav"]))
+    tags.add(TXXX(encoding=3, desc="engine fallback", text=["festival not used: Festival is not installed"]))
+    tags.save(str(tagged))
+    said = media.voice(tagged)
+    assert said.startswith("Spoken by espeak-ng gmw/en-US (eSpeak NG 1.51). 1 of 3 messages recorded by a person.")
+    assert "was not installed" in said
+
+
 def audio_errors(root: Path, code: str) -> list[dict]:
     """The gate's errors about recordings and the MP3 (only the MP3 is built in these tests: the TXT, DOCX and
     PDF are reported missing, which is not what is tested here)."""
@@ -210,6 +240,10 @@ def test_french_mixes_one_recording_with_synthesis_and_refuses_when_told(tmp_pat
     assert result.exit_code == 0, result.output
     tags = ID3(str(root / "output/mini/fr/mini.fr.mp3"))
     assert tags.getall("TXXX:recordings")[0].text == [f"{FEVER}\trecordings/fr/mini/{FEVER}.mp3"]
+    from handout_pipeline.site import media
+    lines = len(tags.getall("USLT")[0].text.split("\n"))
+    assert media.voice(root / "output/mini/fr/mini.fr.mp3") == \
+        f"Spoken by {tags.getall('TXXX:engine')[0].text[0]}. 1 of {lines} messages recorded by a person."
     assert audio_errors(root, "fr") == []
     # A second take added in the same process is played at the next build (the build's key is not stale).
     rows = [row for row in read_script(script) if row["Message ID"] == "title"]

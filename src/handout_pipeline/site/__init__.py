@@ -157,7 +157,7 @@ def _prune(out: Path, before: list, now: set[str]) -> int:
 def _cell_media(project: Project, out: Path, cell: Cell, known: dict, images_state: dict,
                 result: SiteResult) -> dict:
     key = f"{cell.handout}/{cell.language.tag}"
-    downloads, images, chapters, audio = [], [], [], None
+    downloads, images, chapters, audio, voice = [], [], [], None, ""
     for fmt, output in cell.outputs.items():
         if output.source_rel is None:
             continue
@@ -177,7 +177,8 @@ def _cell_media(project: Project, out: Path, cell: Cell, known: dict, images_sta
         if fmt == "mp3":
             audio = rel
             chapters = media.chapters(source)
-    return {"downloads": downloads, "images": images, "chapters": chapters, "audio": audio}
+            voice = media.voice(source)
+    return {"downloads": downloads, "images": images, "chapters": chapters, "audio": audio, "voice": voice}
 
 
 def _findings(cell: Cell) -> list[dict]:

@@ -110,3 +110,30 @@ def chapters(mp3: Path) -> list[tuple[Chapter, list[Chapter]]]:
         else:
             tree.append((chapter, []))
     return tree
+
+
+def voice(mp3: Path) -> str:
+    """Who speaks the narration, from its tags: the engine (TXXX:engine) and how many of its messages a person
+    recorded (TXXX:recordings against the lines of the script); "" when the file says nothing about it."""
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    try:
+        tags = ID3(str(mp3))
+    except (MutagenError, OSError):   # no tag, unreadable or gone: no claim
+        return ""
+    engine = "".join(str(t) for t in tags.getall("TXXX:engine"))
+    script = tags.getall("USLT")
+    total = len(str(script[0]).split("\n")) if script else 0
+    recorded = tags.getall("TXXX:recordings")
+    people = len([line for line in str(recorded[0]).split("\n") if line.strip()]) if recorded else 0
+    if engine == "human recordings":
+        return f"Recorded by a person ({people} of {total} messages)." if total else "Recorded by a person."
+    if not engine:
+        return ""
+    said = f"Spoken by {engine}."
+    if people:
+        said += f" {people} of {total} messages recorded by a person."
+    if tags.getall("TXXX:engine fallback"):
+        said += " The engine chosen for this language was not installed: see What the check found."
+    return said
