@@ -540,6 +540,18 @@ def import_translation(ctx: click.Context, language: str, handout_id: str | None
     click.echo("next: handout update, then handout check -l " + lang[0].tag)
 
 
+def _one_file_options(verb: str, what: str, default: str):
+    """-l LANG (required), --handout ID and -o FILE, for a command that writes one file for one language."""
+    def wrap(command):
+        command = click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+                               help=f"Where to write {what} (default: {default} here).")(command)
+        command = click.option("--handout", "handout_id", metavar="ID",
+                               help="The handout (needed when there are several).")(command)
+        return click.option("-l", "--language", required=True, metavar="LANG",
+                            help=f"The language to {verb}.")(command)
+    return wrap
+
+
 @main.group()
 def review() -> None:
     """Clinical review: a worksheet for the reviewer, their notes back, and their sign-off of each safety message."""
@@ -554,10 +566,7 @@ def _one_language(project: Project, language: str, what: str = "review"):
 
 
 @review.command("export")
-@click.option("-l", "--language", required=True, metavar="LANG", help="The language to review.")
-@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
-@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the worksheet (default: <handout>.<lang>.review.xlsx here).")
+@_one_file_options("review", "the worksheet", "<handout>.<lang>.review.xlsx")
 @click.pass_context
 @user_errors
 def review_export(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
@@ -623,10 +632,7 @@ def xliff() -> None:
 
 
 @xliff.command("export")
-@click.option("-l", "--language", required=True, metavar="LANG", help="The language to export.")
-@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
-@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the XLIFF file (default: <handout>.<lang>.xlf here).")
+@_one_file_options("export", "the XLIFF file", "<handout>.<lang>.xlf")
 @click.pass_context
 @user_errors
 def xliff_export(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
@@ -666,10 +672,7 @@ def recordings() -> None:
 
 
 @recordings.command("script")
-@click.option("-l", "--language", required=True, metavar="LANG", help="The language to record.")
-@click.option("--handout", "handout_id", metavar="ID", help="The handout (needed when there are several).")
-@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the script (default: <handout>.<lang>.recording-script.csv here).")
+@_one_file_options("record", "the script", "<handout>.<lang>.recording-script.csv")
 @click.pass_context
 @user_errors
 def recordings_script(ctx: click.Context, language: str, handout_id: str | None, out_file: Path | None) -> None:
