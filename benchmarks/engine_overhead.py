@@ -145,7 +145,20 @@ def mp3_detail(handout, ctx) -> list[str]:
     lines = [f"  {seconds:.0f} s of narration; speaking ({choice.engine}, child process): {speak[1]:.2f} s",
              f"  level search + encoding: {whole:.2f} s, of which"]
     lines += [f"    {name.strip('_')}: {n} calls, {t:.2f} s" for name, (n, t) in spent.items()]
+    lines.append(f"  encoder loss (audio.ENCODER_LOSS_LU is {audio.ENCODER_LOSS_LU}): {encoder_loss(joined):.3f} LU")
     return lines
+
+
+def encoder_loss(joined: bytes) -> float:
+    """How much loudness LAME takes away from this narration at our settings: at the target, encoded, decoded."""
+    import miniaudio
+
+    from handout_pipeline.writers import audio, audio_loudness
+
+    louder, level = audio_loudness.normalise(joined, audio.SAMPLE_RATE)
+    decoded = miniaudio.decode(audio._encode(louder), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                               sample_rate=audio.SAMPLE_RATE)
+    return level - audio_loudness.pcm_loudness(decoded.samples.tobytes(), audio.SAMPLE_RATE)
 
 
 def raw_docx(data: bytes):

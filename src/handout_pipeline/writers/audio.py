@@ -25,6 +25,10 @@ from handout_pipeline.writers import audio_engines, audio_festival, audio_loudne
 from handout_pipeline.writers.audio_synth import SAMPLE_RATE
 
 BIT_RATE = 48                # kbit/s CBR: clear speech at 22050 Hz mono, ~360 kB a minute
+# What LAME at BIT_RATE takes away from speech's loudness, as decoded (its quantisation, about evenly across
+# the spectrum): 0.41-0.47 LU for seven shipped voices, Festival's and eSpeak NG's (benchmarks/engine_overhead.py
+# --detail prints it for each language). Made up before the first encoding, so that one encoding usually does.
+ENCODER_LOSS_LU = 0.43
 
 # Pauses in ms after a cue, on top of the short end-of-sentence pause eSpeak adds itself.
 PAUSE_TITLE = 1200
@@ -272,12 +276,13 @@ def _names(cues: list[Cue], found, indexes: list[int], limit: int = 4) -> str:
 
 
 def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
-    """The MP3 of `pcm` at the speech loudness target as a player decodes it (the encoder's low-pass takes some
-    loudness away: measured, then made up once); returns it and its loudness."""
+    """The MP3 of `pcm` at the speech loudness target as a player decodes it; returns it and its loudness.
+    The encoder takes some loudness away (ENCODER_LOSS_LU, made up in advance); what a player decodes is
+    measured, and when it is still off the loss is made up as measured and the narration encoded again."""
     import miniaudio
 
     target = audio_loudness.TARGET_LUFS
-    level = target
+    level = target + ENCODER_LOSS_LU
     current = audio_loudness.pcm_loudness(pcm, SAMPLE_RATE)   # measured once for both passes
     for _ in range(2):
         louder, _ = audio_loudness.normalise(pcm, SAMPLE_RATE, level, current)
