@@ -113,7 +113,7 @@ def test_normalise_returns_the_loudness_it_measured_and_a_given_current_level_is
     monkeypatch.setattr(audio_loudness, "loudness", spy)
     out, level = audio_loudness.normalise(pcm, RATE)
     calls = len(measured)
-    assert calls >= 4   # the level was searched for: the limiter mattered
+    assert calls >= 3   # its own measure and two tries at least: the limiter mattered
     result = np.frombuffer(out, dtype="<i2") / 32768.0
     [(signal, value)] = [(s, v) for s, v in measured[1:] if np.array_equal(np.round(s * 32768.0).clip(
         -32768, 32767) / 32768.0, result)][-1:]
@@ -121,6 +121,33 @@ def test_normalise_returns_the_loudness_it_measured_and_a_given_current_level_is
     measured.clear()
     again = audio_loudness.normalise(pcm, RATE, current=audio_loudness.pcm_loudness(pcm, RATE))
     assert again == (out, level) and len(measured) == calls   # one measure by the caller, one fewer inside
+
+
+@pytest.mark.parametrize("model", ["flat", "backwards", "wild"])
+def test_level_search_reaches_the_target_when_its_model_is_wrong(monkeypatch, model):
+    """The model only proposes steps: a model that does not move, moves the wrong way or jumps about costs
+    more tries, never a level off the target."""
+    words = SIGNALS["words and pauses"] * 0.3
+    words[::RATE // 4] = 0.3
+    pcm = (np.clip(words, -1, 1) * 32767).astype("<i2").tobytes()
+    steps = iter(range(1000))
+    wrong = {"flat": lambda m, r, c, g, e: e,
+             "backwards": lambda m, r, c, g, e: e / 10 ** (g / 10),
+             "wild": lambda m, r, c, g, e: e * 10 ** ((next(steps) % 7) - 3)}[model]
+    monkeypatch.setattr(audio_loudness, "_energy_after_limit", wrong)
+    out, level = audio_loudness.normalise(pcm, RATE)
+    assert abs(level - audio_loudness.TARGET_LUFS) < 0.05
+    assert level == audio_loudness.pcm_loudness(out, RATE) or abs(level - audio_loudness.pcm_loudness(out, RATE)) < 0.01
+
+
+def test_limited_energy_model_matches_the_limiter():
+    """The model's energy after limiting is the limiter's output energy (it only skips the untouched samples)."""
+    ceiling = 10 ** (audio_loudness.CEILING_DBFS / 20)
+    words = SIGNALS["words and pauses"]
+    for gain_db in (0.0, 7.25, 19.0):
+        limited = audio_loudness._limit(words, RATE, ceiling, gain_db)
+        modelled = audio_loudness._energy_after_limit(np.abs(words), RATE, ceiling, gain_db, float(np.dot(words, words)))
+        assert modelled == pytest.approx(float(np.dot(limited, limited)), rel=1e-9)
 
 
 def _wav(path, samples) -> None:
