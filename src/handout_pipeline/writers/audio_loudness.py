@@ -172,12 +172,12 @@ def normalise(pcm: bytes, rate: int, target: float = TARGET_LUFS, current: float
         return level - target
 
     # The plain gain reaches the target unless the limiter takes loudness away, which it does more the higher
-    # the gain: search above it. Each step asks a model how much more gain makes up the miss: the energy after
-    # limiting (cheap: only the stretches around peaks are worked through) moves with the gain about as the
-    # K-weighted loudness does, so 1-2 steps usually land within _SEARCH_LU. Where the model does not halve
-    # the miss, secant steps through the last two tries, inside the bracket once a try has overshot, and
-    # bisection where a step would leave it (BS.1770's gating makes a short take's loudness jump about).
-    # Never more than 24 dB above the plain gain.
+    # the gain: search above it. The first step asks a model how much more gain makes up the miss: the energy
+    # after limiting (worked out only around the peaks) moves with the gain about as the K-weighted loudness
+    # does, so that step usually lands within _SEARCH_LU or close. Then secant steps through the last two
+    # tries, inside the bracket once a try has overshot, and bisection where a step would leave it (a wrong
+    # model, or BS.1770's gating making a short take's loudness jump about). Never more than 24 dB above the
+    # plain gain.
     magnitudes = np.abs(samples)
     energy = float(np.dot(samples, samples))
 
@@ -191,8 +191,8 @@ def normalise(pcm: bytes, rate: int, target: float = TARGET_LUFS, current: float
         a, at_a = gain_db, wanted + miss
         b = gain_db - miss
         at_b = modelled(b)
-        for _ in range(8):
-            if abs(at_b - wanted) < _SEARCH_LU / 10 or at_b == at_a or not np.isfinite(at_b):
+        for _ in range(3):
+            if abs(at_b - wanted) < _SEARCH_LU / 3 or at_b == at_a or not np.isfinite(at_b):
                 break
             a, at_a, b = b, at_b, b - (at_b - wanted) * (b - a) / (at_b - at_a)
             at_b = modelled(b)
@@ -201,7 +201,6 @@ def normalise(pcm: bytes, rate: int, target: float = TARGET_LUFS, current: float
     plain = target - current
     low, high = plain, plain + 24.0
     miss = attempt(plain)
-    modelling = True
     for _ in range(16):
         if abs(miss) < _SEARCH_LU or not np.isfinite(miss):
             break
@@ -210,15 +209,13 @@ def normalise(pcm: bytes, rate: int, target: float = TARGET_LUFS, current: float
             low = max(low, gain)
         else:
             high = min(high, gain)
-        if modelling and len(tries) > 1 and not abs(miss) < abs(tries[-2][1]) / 2:
-            modelling = False
-        following = model_step(gain, miss) if modelling else float("nan")
-        if not modelling:
+        if len(tries) == 1:
+            following = model_step(gain, miss)
+        else:
             step = -miss
-            if len(tries) > 1:
-                slope = (miss - tries[-2][1]) / (gain - tries[-2][0]) if gain != tries[-2][0] else 0.0
-                if np.isfinite(slope) and slope > 0.05:
-                    step = -miss / slope
+            slope = (miss - tries[-2][1]) / (gain - tries[-2][0]) if gain != tries[-2][0] else 0.0
+            if np.isfinite(slope) and slope > 0.05:
+                step = -miss / slope
             following = gain + step
         if not low < following < high:
             following = (low + high) / 2
