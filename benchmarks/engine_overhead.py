@@ -151,14 +151,10 @@ def mp3_detail(handout, ctx) -> list[str]:
 
 def encoder_loss(joined: bytes) -> float:
     """How much loudness LAME takes away from this narration at our settings: at the target, encoded, decoded."""
-    import miniaudio
-
     from handout_pipeline.writers import audio, audio_loudness
 
     louder, level = audio_loudness.normalise(joined, audio.SAMPLE_RATE)
-    decoded = miniaudio.decode(audio._encode(louder), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
-                               sample_rate=audio.SAMPLE_RATE)
-    return level - audio_loudness.pcm_loudness(decoded.samples.tobytes(), audio.SAMPLE_RATE)
+    return level - audio.heard_loudness(audio._encode(louder))
 
 
 def raw_docx(data: bytes):

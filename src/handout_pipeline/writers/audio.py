@@ -279,21 +279,26 @@ def _encode_normalised(pcm: bytes) -> tuple[bytes, float]:
     """The MP3 of `pcm` at the speech loudness target as a player decodes it; returns it and its loudness.
     The encoder takes some loudness away (ENCODER_LOSS_LU, made up in advance); what a player decodes is
     measured, and when it is still off the loss is made up as measured and the narration encoded again."""
-    import miniaudio
-
     target = audio_loudness.TARGET_LUFS
     level = target + ENCODER_LOSS_LU
     current = audio_loudness.pcm_loudness(pcm, SAMPLE_RATE)   # measured once for both passes
     for _ in range(2):
         louder, _ = audio_loudness.normalise(pcm, SAMPLE_RATE, level, current)
         mp3 = _encode(louder)
-        decoded = miniaudio.decode(mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
-                                   sample_rate=SAMPLE_RATE)
-        heard = audio_loudness.pcm_loudness(decoded.samples.tobytes(), SAMPLE_RATE)
+        heard = heard_loudness(mp3)
         if not abs(heard - target) > 0.1:   # also silence (-inf): nothing to make up
             break
         level += target - heard
     return mp3, heard
+
+
+def heard_loudness(mp3: bytes) -> float:
+    """The loudness (LUFS) of an MP3 as a player decodes it, at the narration's rate."""
+    import miniaudio
+
+    decoded = miniaudio.decode(mp3, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                               sample_rate=SAMPLE_RATE)
+    return audio_loudness.pcm_loudness(decoded.samples.tobytes(), SAMPLE_RATE)
 
 
 def _engine(language: Language, choice, cues: list[Cue], found, missing: list[int], recorded: bool):

@@ -38,7 +38,7 @@ def loudness(samples, rate: int) -> float:
     b, a = np.array([1.0]), np.array([1.0])
     for stage in meter._filters.values():
         b, a = np.convolve(b, stage.passband_gain * np.asarray(stage.b)), np.convolve(a, stage.a)
-    squares = lfilter(b, a, samples + _ripple(samples.shape[0]))
+    squares = lfilter(b, a, _rippled(samples))
     np.square(squares, out=squares)
     block, step = meter.block_size, 1.0 - meter.overlap
     count = int(np.round(((squares.shape[0] / rate - block) / (block * step)))) + 1
@@ -65,19 +65,14 @@ def loudness(samples, rate: int) -> float:
 
 _ABSOLUTE_GATE = -70.0   # LUFS: blocks below it are silence (BS.1770)
 _RIPPLE = 1e-30
-_ripples: dict[int, object] = {}
 
 
-def _ripple(length: int):
-    """+-_RIPPLE alternating, `length` samples (kept for the last length: a narration is measured several times)."""
-    import numpy as np
-
-    if length not in _ripples:
-        _ripples.clear()
-        ripple = np.full(length, _RIPPLE)
-        ripple[1::2] = -_RIPPLE
-        _ripples[length] = ripple
-    return _ripples[length]
+def _rippled(samples):
+    """A copy of `samples` with +-_RIPPLE added at alternate samples (see loudness)."""
+    out = samples.copy()
+    out[0::2] += _RIPPLE
+    out[1::2] -= _RIPPLE
+    return out
 
 
 def pcm_loudness(pcm: bytes, rate: int) -> float:
@@ -188,7 +183,7 @@ def normalise(pcm: bytes, rate: int, target: float = TARGET_LUFS, current: float
 
     def model_gain(plain: float) -> float:
         """The gain at which the model keeps the energy the plain gain gives unlimited (secant steps)."""
-        wanted = 10 * np.log10(energy) + plain if energy > 0 else float("-inf")
+        wanted = 10 * np.log10(energy) + plain     # energy > 0: the narration's loudness was finite
         a, at_a = plain, modelled(plain)
         b = plain + (wanted - at_a)
         at_b = modelled(b)
